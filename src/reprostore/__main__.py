@@ -1,0 +1,3 @@
+from reprostore.cli import main
+
+main()

@@ -1,0 +1,80 @@
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from reprostore.core.store import StoreError, prepare_to_serve
+
+
+def default_workers() -> int:
+    # gunicorn's rule of thumb, capped: each worker holds its own database connections.
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+class Command(BaseCommand):
+    help = "Serve the store with gunicorn, creating and migrating it first if needed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to bind (8000)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="gunicorn worker processes (default: 2 x CPUs + 1, at most 9)",
+        )
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+        parser.add_argument(
+            "--access-log", action="store_true", help="log every request to standard error"
+        )
+
+    def handle(self, *args, **options):
+        root = settings.REPROSTORE_ROOT
+        try:
+            description = prepare_to_serve(root)
+        except StoreError as error:
+            raise CommandError(str(error)) from error
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(description)
+        self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
+        self.stdout.flush()
+        os.execvpe(sys.executable, self.gunicorn_argv(options), self.server_environ(options))
+
+    def gunicorn_argv(self, options) -> list[str]:
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "reprostore.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(options["threads"]),
+            # Uploads of large files and record bursts take longer than gunicorn's 30 s default.
+            "--timeout",
+            "300",
+            "--graceful-timeout",
+            "30",
+            # gunicorn's control socket lives at one path per user; servers of several stores
+            # on one machine would fight over it, and nothing here uses it.
+            "--no-control-socket",
+        ]
+        if options["access_log"]:
+            argv += ["--access-logfile", "-"]
+        return argv
+
+    def server_environ(self, options) -> dict:
+        environ = dict(os.environ)
+        environ["REPROSTORE_ROOT"] = str(settings.REPROSTORE_ROOT)
+        environ["REPROSTORE_DATABASE_URL"] = settings.REPROSTORE_DATABASE_URL
+        environ.setdefault("DJANGO_SETTINGS_MODULE", "reprostore.settings")
+        host = options["host"]
+        if "REPROSTORE_ALLOWED_HOSTS" not in environ and host not in ("0.0.0.0", "::"):
+            environ["REPROSTORE_ALLOWED_HOSTS"] = ",".join(settings.ALLOWED_HOSTS + [host])
+        return environ

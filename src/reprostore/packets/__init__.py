@@ -1,0 +1,1 @@
+"""The outpack location server: an outpack root on disk, indexed in the database, over HTTP."""

@@ -1,0 +1,82 @@
+"""The packet index: what `.outpack/` holds, in the database so that listing and querying do not
+read every metadata file per request. The files on disk stay the truth; `index.py` keeps these
+rows in step with them and `reprostore reindex` rebuilds them.
+"""
+
+from django.db import models
+
+from reprostore.lib.parameters import TypedParameter
+
+
+class Packet(models.Model):
+    """A packet whose metadata is in `.outpack/metadata/<id>` (known, not necessarily unpacked)."""
+
+    id = models.CharField(max_length=24, primary_key=True)
+    name = models.TextField(db_index=True)
+    hash = models.TextField(help_text="hash of the metadata file's bytes, root's algorithm")
+    time_start = models.FloatField()
+    time_end = models.FloatField()
+    parameters = models.JSONField(null=True)
+    custom = models.JSONField(null=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name}/{self.id}"
+
+
+class PacketLocation(models.Model):
+    """`.outpack/location/<location>/<packet>`: since `time`, `packet` is known via `location`.
+
+    `packet` is a plain id, not a foreign key: an entry may exist before (or without) its
+    metadata, and `/metadata/list` reports it all the same.
+    """
+
+    location = models.TextField()
+    packet = models.CharField(max_length=24, db_index=True)
+    time = models.FloatField()
+    hash = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["location", "packet"], name="one_entry_per_location")
+        ]
+
+    def __str__(self):
+        return f"{self.packet} in {self.location}"
+
+
+class PacketFile(models.Model):
+    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="files")
+    path = models.TextField()
+    hash = models.TextField(db_index=True)
+    size = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.packet_id}/{self.path}"
+
+
+class PacketDependency(models.Model):
+    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="depends")
+    depends_on = models.CharField(max_length=24, db_index=True)
+    query = models.TextField(null=True)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["packet", "position"]
+
+    def __str__(self):
+        return f"{self.packet_id} uses {self.depends_on}"
+
+
+class PacketParameter(TypedParameter):
+    """One parameter per row, typed so that `parameter:x > 1` is an indexed SQL comparison."""
+
+    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="typed_parameters")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["packet", "name"], name="one_value_per_parameter")
+        ]
+        indexes = [models.Index(fields=["name", "kind", "number"], name="packet_parameter_number")]

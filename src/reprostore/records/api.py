@@ -1,0 +1,64 @@
+"""The plumbing every Sumatra API view shares: methods, who is asking, CSRF, errors."""
+
+import functools
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from reprostore.accounts.auth import request_user, uses_session
+from reprostore.records import errors
+
+log = logging.getLogger(__name__)
+
+
+def _csrf_failure(request) -> HttpResponse | None:
+    # Basic-auth clients (smt) cannot carry a CSRF token; browsers logged in by a session can and
+    # must, because a browser sends its cookie on any cross-site request.
+    if request.method in ("GET", "HEAD", "OPTIONS") or not uses_session(request):
+        return None
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+
+
+def sumatra_api(*methods: str):
+    """Decorate a view of the Sumatra API: allowed methods, `request.api_user`, rendered errors."""
+    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in allowed:
+                response = HttpResponse(status=405)
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            if failure := _csrf_failure(request):
+                return failure
+            try:
+                request.api_user = request_user(request)
+                return view(request, *args, **kwargs)
+            except errors.ApiError as error:
+                return errors.render(error)
+            except RequestDataTooBig:
+                return errors.render(errors.TooLarge("The request body is too large"))
+            except (OperationalError, InterfaceError) as error:
+                # A database that is down or a lock that did not clear: say so, so that the
+                # client reports a failure instead of believing the record was kept.
+                log.warning("database unavailable: %s", error)
+                return errors.render(errors.Unavailable(f"The database is unavailable: {error}"))
+            except DatabaseError as error:
+                log.exception("database error")
+                return errors.render(
+                    errors.Unavailable(f"The database refused the request: {error}")
+                )
+
+        return wrapper
+
+    return decorate
+
+
+def read_body(request) -> bytes:
+    return request.body

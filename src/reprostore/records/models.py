@@ -1,0 +1,127 @@
+from django.conf import settings
+from django.db import models
+
+from reprostore.lib.parameters import TypedParameter
+
+
+class Level(models.TextChoices):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+
+
+LEVEL_RANK = {Level.READ: 1, Level.WRITE: 2, Level.ADMIN: 3}
+
+
+class Project(models.Model):
+    """A Sumatra project; `name` is the id the client puts in URLs."""
+
+    name = models.TextField(unique=True)
+    long_name = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    public = models.BooleanField(
+        default=False, help_text="anyone may read; writing still needs a grant"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.long_name or self.name
+
+
+class ProjectPermission(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="permissions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    level = models.CharField(max_length=5, choices=Level.choices, default=Level.READ)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="one_grant_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} may {self.level} {self.project}"
+
+
+class Record(models.Model):
+    """One Sumatra record. `body` is the JSON document as the client sent it; the other columns
+    are copies of its fields for listing, ordering and queries."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="records")
+    label = models.TextField()
+    timestamp = models.DateTimeField()
+    body = models.TextField()
+    final = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+    main_file = models.TextField(blank=True)
+    version = models.TextField(blank=True)
+    user = models.TextField(blank=True)
+    duration = models.FloatField(null=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "label"], name="one_record_per_label")
+        ]
+        indexes = [models.Index(fields=["project", "-timestamp", "-id"], name="record_newest")]
+
+    def __str__(self):
+        return f"{self.project}/{self.label}"
+
+
+class RecordTag(models.Model):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="tag_rows")
+    name = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "name"], name="one_tag_per_name")]
+        indexes = [models.Index(fields=["name"], name="record_tag_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class RecordParameter(TypedParameter):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="parameter_rows")
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "kind"], name="record_parameter_name")]
+
+
+class Revision(models.Model):
+    """Every accepted write of a record, so that nothing sent is ever lost."""
+
+    class Action(models.TextChoices):
+        CREATE = "create"
+        UPDATE = "update"
+        FROZEN_UPDATE = "frozen-update", "update of a finished record (provenance kept)"
+        DELETE = "delete"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="revisions")
+    record = models.ForeignKey(
+        Record, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    label = models.TextField()
+    action = models.CharField(max_length=13, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(blank=True, help_text="the document as sent (empty for a delete)")
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "label", "created"], name="revision_history")]
+
+    def __str__(self):
+        return f"{self.action} {self.project}/{self.label} at {self.created}"
