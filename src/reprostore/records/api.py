@@ -32,8 +32,13 @@ def sumatra_api(*methods: str):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in allowed:
-                response = HttpResponse(status=405)
-                response["Allow"] = ", ".join(sorted(allowed))
+                allow = ", ".join(sorted(allowed))
+                response = errors.render(
+                    errors.MethodNotAllowed(
+                        f"{request.method} is not allowed here (allowed: {allow})"
+                    )
+                )
+                response["Allow"] = allow
                 return response
             if failure := _csrf_failure(request):
                 return failure

@@ -31,6 +31,10 @@ class NotFound(ApiError):
     status = 404
 
 
+class MethodNotAllowed(ApiError):
+    status = 405
+
+
 class NotAcceptable(ApiError):
     status = 406
 

@@ -148,8 +148,10 @@ def record_response(request, project, found, media: str) -> HttpResponse:
     return HttpResponse(found.body, content_type=f"{media}; charset=utf-8")
 
 
-@sumatra_api("GET")
+@sumatra_api("GET", "PUT", "DELETE")
 def last_record(request, project):
+    if request.method != "GET":
+        raise BadRequest("The label 'last' is reserved for the most recent record; choose another")
     media = choose(request, "record")
     found, _ = get_project(request.api_user, project, Level.READ)
     return record_response(request, found, listing.records_of(found).first(), media)

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from reprostore.records.demo_data import do_load_demo
+
+
+class Command(BaseCommand):
+    help = "Create a store (if needed) and load Sumatra's demo records and users into it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("root", nargs="?", help="directory of the store (default: --root)")
+
+    def handle(self, *args, **options):
+        call_command("init", str(settings.REPROSTORE_ROOT), stdout=self.stdout)
+        for line in do_load_demo():
+            self.stdout.write(line)
