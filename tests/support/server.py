@@ -125,3 +125,18 @@ def smt_environment(home: Path) -> dict:
     for name in ("DJANGO_SETTINGS_MODULE", "REPROSTORE_ROOT", "REPROSTORE_DATABASE_URL"):
         env.pop(name, None)
     return env
+
+
+def add_users(server: "LiveServer", users: dict[str, str], grants=()) -> None:
+    """Create users (name → password) and grants (user, project, level) in one command."""
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "from reprostore.records.models import Project\n"
+        "from reprostore.records.permissions import grant\n"
+        f"for name, password in {users!r}.items():\n"
+        "    get_user_model().objects.create_user(name, password=password)\n"
+        f"for user, project, level in {list(grants)!r}:\n"
+        "    p, _ = Project.objects.get_or_create(name=project)\n"
+        "    grant(p, get_user_model().objects.get(username=user), level)\n"
+    )
+    server.command("shell", "-c", script)
