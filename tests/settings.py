@@ -15,4 +15,7 @@ os.environ.setdefault("REPROSTORE_SECRET_KEY", "test-secret-key-not-for-producti
 from reprostore.settings import *  # noqa: E402,F403
 
 # In-process tests create many users; the live-server tests keep the real (slow) hasher.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # the demo fixture's hashes
+]

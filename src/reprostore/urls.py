@@ -5,11 +5,9 @@ from django.urls import include, path
 from reprostore.core import views as core_views
 
 urlpatterns = [
-    path("records/", include("reprostore.records.urls")),
-    path("outpack/", include("reprostore.packets.urls")),
     path("health", core_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("reprostore.web.urls")),
+    path("", include("reprostore.embed_urls")),
 ]

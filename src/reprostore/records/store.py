@@ -2,9 +2,9 @@
 
 import json
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from reprostore.lib.conf import setting
 from reprostore.lib.parameters import typed_value
 from reprostore.records import documents
 from reprostore.records.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -55,7 +55,7 @@ def do_put_project(user, name: str, info: dict) -> tuple[Project, bool]:
             return project, False
         if not user.is_authenticated:
             raise Unauthorized("Authentication required")
-        if not (settings.REPROSTORE_ALLOW_PROJECT_CREATION or user.is_superuser):
+        if not (setting("REPROSTORE_ALLOW_PROJECT_CREATION") or user.is_superuser):
             raise Forbidden("Only administrators may create projects on this server")
         try:
             with transaction.atomic():

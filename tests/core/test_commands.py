@@ -1,0 +1,105 @@
+"""The reprostore verbs, run as a user runs them (subprocesses) or through call_command."""
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from sumatra.recordstore import serialization
+
+from reprostore.records.models import Project, ProjectPermission, Record
+from tests.support.server import reprostore
+
+
+def test_init_creates_a_store_and_is_idempotent(tmp_path):
+    root = tmp_path / "store"
+    result = reprostore("init", str(root), root=root, database_url=None)
+    assert "Store ready" in result.stdout
+    config = json.loads((root / ".outpack" / "config.json").read_text())
+    assert config["core"] == {
+        "hash_algorithm": "sha256",
+        "path_archive": None,
+        "use_file_store": True,
+        "require_complete_tree": True,
+    }
+    assert (root / ".reprostore" / "db.sqlite3").exists()
+    assert (root / ".reprostore" / "secret_key").stat().st_mode & 0o077 == 0
+    assert reprostore("init", str(root), root=root, database_url=None).returncode == 0
+
+
+def test_init_refuses_a_foreign_directory(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = reprostore("init", str(tmp_path), root=tmp_path, database_url=None, check=False)
+    assert result.returncode == 1
+    assert "not empty and is not an outpack root" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_init_refuses_to_change_a_root_configuration(tmp_path):
+    root = tmp_path / "store"
+    reprostore("init", str(root), root=root, database_url=None)
+    result = reprostore(
+        "init", str(root), "--hash-algorithm", "md5", root=root, database_url=None, check=False
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        "sha256"
+        in json.loads((root / ".outpack" / "config.json").read_text())["core"]["hash_algorithm"]
+    )
+
+
+def test_serve_explains_a_root_it_cannot_serve(tmp_path):
+    root = tmp_path / "broken"
+    (root / ".outpack").mkdir(parents=True)
+    (root / ".outpack" / "config.json").write_text("{not json")
+    result = reprostore("serve", "--port", "1", root=root, database_url=None, check=False)
+    assert result.returncode == 1
+    assert "config.json" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.django_db
+def test_adduser_reads_the_password_from_stdin(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    call_command("adduser", "dana", "--password-stdin", stdout=io.StringIO())
+    assert get_user_model().objects.get(username="dana").check_password("a long enough password")
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("adduser", "dana", "--password-stdin")
+
+
+@pytest.mark.django_db
+def test_adduser_refuses_a_short_password(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    with pytest.raises(CommandError, match="too short"):
+        call_command("adduser", "eve", "--password-stdin")
+    assert not get_user_model().objects.filter(username="eve").exists()
+
+
+@pytest.mark.django_db
+def test_grant_gives_a_level_and_anonymous_makes_public(cast):
+    call_command("grant", "mallory", "Private", "--level", "write", stdout=io.StringIO())
+    assert ProjectPermission.objects.get(user=cast.stranger, project=cast.project).level == "write"
+    call_command("grant", "anonymous", "NewOne", stdout=io.StringIO())
+    assert Project.objects.get(name="NewOne").public
+    with pytest.raises(CommandError, match="No such user 'nobody'"):
+        call_command("grant", "nobody", "Private")
+    with pytest.raises(CommandError, match="only read"):
+        call_command("grant", "anonymous", "Private", "--level", "admin")
+
+
+@pytest.mark.django_db
+def test_demo_records_decode_with_the_sumatra_client():
+    from reprostore.records.demo_data import do_load_demo
+
+    do_load_demo()
+    do_load_demo()  # idempotent
+    assert Record.objects.count() == 5
+    assert Project.objects.get(name="TestProject2").public
+    assert get_user_model().objects.get(username="testuser").check_password("abc123")
+    for record in Record.objects.all():
+        decoded = serialization.build_record(json.loads(record.body))
+        assert decoded.label == record.label
+    haggling = serialization.build_record(json.loads(Record.objects.get(label="haggling").body))
+    assert haggling.tags == {"foobar"}
+    assert haggling.datastore.root == "/Users/andrew/tmp/SumatraExample/Data"
