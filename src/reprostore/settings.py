@@ -43,7 +43,9 @@ if os.environ.get("REPROSTORE_BEHIND_PROXY") == "1":
 
 DATABASES = {
     "default": database_config(
-        REPROSTORE_DATABASE_URL, int(os.environ.get("REPROSTORE_CONN_MAX_AGE", "60"))
+        REPROSTORE_DATABASE_URL,
+        conn_max_age=int(os.environ.get("REPROSTORE_CONN_MAX_AGE", "60")),
+        lock_timeout=float(os.environ.get("REPROSTORE_DB_TIMEOUT", "60")),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -41,7 +41,9 @@ def reprostore(*args, root: Path, database_url: str | None, input: str | None = 
 
 
 class LiveServer:
-    def __init__(self, root: Path, database_url: str | None, workers: int = 2):
+    def __init__(
+        self, root: Path, database_url: str | None, workers: int = 2, extra_env: dict | None = None
+    ):
         self.root = root
         self.database_url = database_url
         self.port = free_port()
@@ -52,6 +54,7 @@ class LiveServer:
             env.pop(name, None)
         if database_url:
             env["REPROSTORE_DATABASE_URL"] = database_url
+        env.update(extra_env or {})
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
                 [
@@ -99,14 +102,14 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(root: Path, workers: int = 2):
+def start_server(root: Path, workers: int = 2, extra_env: dict | None = None):
     """A server on a fresh store at `root`, on the database of this test run.
 
     Returns (server, cleanup)."""
     database_url = None
     if databases.test_database() == "postgres":
         database_url = databases.create_postgres_database()
-    server = LiveServer(root, database_url, workers=workers)
+    server = LiveServer(root, database_url, workers=workers, extra_env=extra_env)
 
     def cleanup():
         server.stop()

@@ -12,8 +12,11 @@ def default_sqlite_url(root: Path) -> str:
     return f"sqlite:///{root / '.reprostore' / 'db.sqlite3'}"
 
 
-def database_config(url: str, conn_max_age: int = 60) -> dict:
-    """A DATABASES["default"] entry for a sqlite:// or postgres:// URL."""
+def database_config(url: str, conn_max_age: int = 60, lock_timeout: float = 60) -> dict:
+    """A DATABASES["default"] entry for a sqlite:// or postgres:// URL.
+
+    `lock_timeout` bounds how long a request waits for another writer's lock before it fails
+    (and is answered with 503) instead of hanging until the client gives up."""
     if not url.startswith(SQLITE_SCHEMES + POSTGRES_SCHEMES):
         raise ValueError(
             f"Unsupported database URL '{url}': use sqlite:///PATH or postgres://USER@HOST/NAME"
@@ -26,12 +29,13 @@ def database_config(url: str, conn_max_age: int = 60) -> dict:
             # "database is locked" when it upgrades a read lock mid-transaction.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 60,
+            "timeout": lock_timeout,
         }
         return config
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     config.setdefault("OPTIONS", {})
     config["OPTIONS"].setdefault("connect_timeout", 10)
+    config["OPTIONS"].setdefault("options", f"-c lock_timeout={int(lock_timeout * 1000)}")
     return config
 
 
