@@ -23,7 +23,7 @@ def as_double(value: int | float) -> float:
     try:
         return float(value)
     except OverflowError:  # an integer beyond the range of a double, as serde_json reads it
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
 
 
 def typed_value(value) -> dict:

@@ -9,7 +9,7 @@ that to "read" or "none"; signed-in users may always read, and pushing then need
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from reprostore.accounts.auth import request_user
+from reprostore.accounts.auth import request_user, uses_session
 
 from .errors import Forbidden, Unauthorized
 
@@ -28,12 +28,17 @@ def anonymous_level():
 
 
 def outpack_access(request):
-    """(user, level): what this request may do with the outpack API."""
+    """(user, level): what this request may do with the outpack API.
+
+    The routes are exempt from CSRF checks (clients send no token), so a browser session
+    only ever earns read access: another site could otherwise make a signed-in browser push.
+    Clients that push sign in with HTTP Basic or a bearer token on each request.
+    """
     user = request_user(request)
     level = anonymous_level()
     if user.is_authenticated:
-        own = WRITE if user.has_perm("packets.add_packet") else READ
-        level = max(level, own, key=RANK.get)
+        may_push = user.has_perm("packets.add_packet") and not uses_session(request)
+        level = max(level, WRITE if may_push else READ, key=RANK.get)
     return user, level
 
 
@@ -45,4 +50,5 @@ def ensure_access(request, needed):
     action = "push packets to" if needed == WRITE else "read"
     if not user.is_authenticated:
         raise Unauthorized(f"You must sign in to {action} this outpack location")
-    raise Forbidden(f"User '{user.get_username()}' may not {action} this outpack location")
+    how = " with a browser session; use HTTP Basic or a token" if uses_session(request) else ""
+    raise Forbidden(f"User '{user.get_username()}' may not {action} this outpack location{how}")

@@ -42,10 +42,11 @@ class SyncState:
 _state = SyncState()
 
 
-def sync_index(root, *, force=False):
+def sync_index(root, *, force=False, log=True):
     """Bring the index up to date with the root, cheaply when nothing has changed.
 
-    Returns the (path, message) of files that could not be indexed, when it looked at them.
+    Returns the (path, message) of files that could not be indexed, when it looked at them;
+    each is logged once as a warning unless `log` is false.
     """
     key = str(root.path)
     interval = float(getattr(settings, "REPROSTORE_OUTPACK_SYNC_SECONDS", 1.0))
@@ -57,6 +58,10 @@ def sync_index(root, *, force=False):
         problems = []
         if force or signature != _state.signatures.get(key) or is_racy(signature):
             problems = update_index(root)
+        for path, message in problems:
+            if log and _state.problems.get(path) != message:
+                logger.warning("Not indexed: %s", message)
+            _state.problems[path] = message
         _state.signatures[key] = signature
         _state.checked_at[key] = time.monotonic()
         return problems
@@ -89,15 +94,8 @@ def is_racy(signature):
 
 
 def update_index(root):
-    """Add what is new on disk, drop what is gone; report files that can't be indexed."""
-    problems = []
-    problems += update_packets(root)
-    problems += update_locations(root)
-    for path, message in problems:
-        if _state.problems.get(path) != message:
-            logger.warning("Not indexed: %s", message)
-        _state.problems[path] = message
-    return problems
+    """Add what is new on disk, drop what is gone; return files that can't be indexed."""
+    return update_packets(root) + update_locations(root)
 
 
 def update_packets(root):
@@ -167,7 +165,8 @@ def create_packet_rows(metadata, hash):
 def update_locations(root):
     on_disk = {(loc, pid) for loc in location_dirs(root) for pid in entry_names(root, loc)}
     indexed = {
-        (loc, pid): pk for pk, loc, pid in PacketLocation.objects.values_list("pk", "location", "packet")
+        (loc, pid): pk
+        for pk, loc, pid in PacketLocation.objects.values_list("pk", "location", "packet")
     }
     gone = [pk for key, pk in indexed.items() if key not in on_disk]
     PacketLocation.objects.filter(pk__in=gone).delete()
@@ -198,4 +197,48 @@ def reindex(root):
         PacketLocation.objects.all().delete()
         Packet.objects.all().delete()
     forget_sync_state()
-    return sync_index(root, force=True)
+    return sync_index(root, force=True, log=False)
+
+
+def location_listing(root):
+    """Every location entry, for `/metadata/list`: locations in config order (unnamed ones
+    last, by name), then packets by id."""
+    position = {name: i for i, name in enumerate(root.locations)}
+    rows = PacketLocation.objects.values_list("location", "packet", "time", "hash")
+    rows = sorted(rows, key=lambda r: (position.get(r[0], len(position)), r[0], r[1]))
+    return [{"packet": packet, "time": time, "hash": hash} for _, packet, time, hash in rows]
+
+
+def packit_listing(root, known_since=None):
+    """Every indexed packet for `/packit/metadata`, sorted by id.
+
+    With `known_since`, only packets whose first entry in `/metadata/list` order is newer
+    (strictly) than it: Packit passes the largest time it has seen to fetch what is new.
+    """
+    first_seen = {}
+    for entry in location_listing(root):
+        first_seen.setdefault(entry["packet"], entry["time"])
+    packets = Packet.objects.order_by("id").values(
+        "id", "name", "parameters", "time_start", "time_end", "custom"
+    )
+    return [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "parameters": p["parameters"],
+            "time": {"start": p["time_start"], "end": p["time_end"]},
+            "custom": p["custom"],
+        }
+        for p in packets
+        if known_since is None or first_seen.get(p["id"], known_since) > known_since
+    ]
+
+
+def archive_candidates(root, hash_text):
+    """(path, size) of archived copies of a file, for roots that keep files in a path archive."""
+    if root.archive_dir is None:
+        return []
+    files = PacketFile.objects.filter(hash=hash_text).values_list(
+        "packet__name", "packet_id", "path", "size"
+    )
+    return [(root.archive_path(name, pid, path), size) for name, pid, path, size in files]

@@ -62,7 +62,10 @@ def render(store_counts):
 
 
 def request_lines():
-    lines = ["# HELP http_requests_total Number of HTTP requests", "# TYPE http_requests_total counter"]
+    lines = [
+        "# HELP http_requests_total Number of HTTP requests",
+        "# TYPE http_requests_total counter",
+    ]
     for (endpoint, method, status), count in sorted(_requests.items()):
         lines.append(f"http_requests_total{{{labels(endpoint, method, status)}}} {count}")
     name = "http_requests_duration_seconds"

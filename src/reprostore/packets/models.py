@@ -73,7 +73,7 @@ class PacketDependency(models.Model):
 class PacketParameter(TypedParameter):
     """One parameter per row, typed so that `parameter:x > 1` is an indexed SQL comparison."""
 
-    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="typed_parameters")
+    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="parameter_rows")
 
     class Meta:
         constraints = [

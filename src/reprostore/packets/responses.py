@@ -82,7 +82,9 @@ def respond(view, methods, request, *args, **kwargs):
 class MethodNotAllowed(OutpackError):
     def __init__(self, method, allowed):
         super().__init__(
-            405, "METHOD_NOT_ALLOWED", f"Method {method} is not allowed here; use {'/'.join(allowed)}"
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"Method {method} is not allowed here; use {'/'.join(allowed)}",
         )
         self.headers = {"Allow": ", ".join(allowed)}
 

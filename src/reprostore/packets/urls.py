@@ -1,3 +1,34 @@
+from django.urls import path, re_path
+
+from reprostore.query import views as query_views
+
+from . import views
+
 app_name = "packets"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.root, name="root"),
+    path("metadata/list", views.metadata_list, name="metadata-list"),
+    path("metadata/<path:packet_id>/json", views.metadata_json, name="metadata-json"),
+    path("metadata/<path:packet_id>/text", views.metadata_text, name="metadata-text"),
+    path("checksum", views.checksum, name="checksum"),
+    path("packets/missing", views.packets_missing, name="packets-missing"),
+    path("files/missing", views.files_missing, name="files-missing"),
+    path("packit/metadata", views.packit_metadata, name="packit-metadata"),
+    path("file/<path:hash>", views.file, name="file"),
+    path("packet/<path:hash>", views.packet, name="packet"),
+    path("metrics", views.metrics_text, name="metrics"),
+    path("query", query_views.query, name="query"),
+    re_path(r"^(?P<rest>.*)$", views.fallback, name="not-found"),
+]
+
+# The paths pyorderly requests when its location URL is `http://host/outpack` (no trailing
+# slash): urljoin replaces the last segment, so `metadata/list` lands on `/metadata/list`.
+# Mounted at the site's top level, they answer with a failure envelope saying what to change.
+misjoined_urlpatterns = [
+    re_path(
+        r"^(?P<rest>metadata/list|metadata/[^/]+/(json|text)|packets/missing|files/missing"
+        r"|file/[^/]+|packet/[^/]+|checksum|packit/metadata)$",
+        views.misjoined,
+    ),
+]

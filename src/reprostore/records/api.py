@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from reprostore.accounts.auth import request_user, uses_session
 from reprostore.records import errors
+from reprostore.records.negotiation import choose, is_html
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def sumatra_api(*methods: str):
                 request.api_user = request_user(request)
                 return view(request, *args, **kwargs)
             except errors.ApiError as error:
-                return errors.render(error)
+                return render_error(request, error)
             except RequestDataTooBig:
                 return errors.render(errors.TooLarge("The request body is too large"))
             except (OperationalError, InterfaceError) as error:
@@ -63,6 +64,22 @@ def sumatra_api(*methods: str):
         return wrapper
 
     return decorate
+
+
+def render_error(request, error: errors.ApiError) -> HttpResponse:
+    """A person in a browser gets a page (or the login form); a client gets the JSON error."""
+    if wants_html(request):
+        from reprostore.web.pages import error_page
+
+        return error_page(request, error)
+    return errors.render(error)
+
+
+def wants_html(request) -> bool:
+    try:
+        return is_html(choose(request, "project"))
+    except errors.ApiError:
+        return False
 
 
 def read_body(request) -> bytes:

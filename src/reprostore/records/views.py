@@ -4,7 +4,7 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from reprostore.records import listing, store
@@ -52,7 +52,9 @@ def project_list(request):
         for project in projects
     ]
     if is_html(media):
-        return render(request, "records/project_list.html", {"projects": data})
+        from reprostore.web.pages import project_list_page
+
+        return project_list_page(request, projects)
     return json_response(data, media)
 
 
@@ -66,12 +68,13 @@ def project(request, project):
     found, level = get_project(request.api_user, project, Level.READ)
     tags_value = raw_query_value(request, "tags")
     records = listing.records_of(found, listing.parse_tags(tags_value))
+    data = project_document(request, found, tags_value, level)
+    if is_html(media):
+        # The page reads `?q=` itself: from a form (spaces as '+'), showing errors in place.
+        return render_project_page(request, found, data, records)
     query = raw_query_value(request, "q")
     if query:
         records = select_by_query(found, records, query)
-    data = project_document(request, found, tags_value, level)
-    if is_html(media):
-        return render_project_page(request, found, data, records)
     return StreamingHttpResponse(
         stream_project(request, data, records), content_type=f"{media}; charset=utf-8"
     )

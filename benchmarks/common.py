@@ -1,0 +1,352 @@
+"""What every benchmark needs: the test helpers on sys.path, servers on fresh stores, tables.
+
+Benchmarks start real `reprostore serve` processes with the helpers in tests/support, so that a
+benchmark measures exactly what the live-server tests exercise.
+"""
+
+import argparse
+import contextlib
+import os
+import platform
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from tests.support import databases  # noqa: E402
+from tests.support.server import LiveServer, add_users  # noqa: E402
+
+USER = "bench"
+PASSWORD = "bench-pass-word"
+DATABASES = ("sqlite", "postgres")
+
+
+class BenchServer(LiveServer):
+    """LiveServer that waits out a slow start: on a loaded 2-core machine the first /health
+    can take longer than the helper's 2 s read timeout, which it does not retry."""
+
+    def wait_until_up(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if requests.get(self.url + "/health", timeout=10).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start in {timeout:.0f} s: {self.log.read_text()}")
+
+
+def switch_off_internet_probe() -> None:
+    """Nothing may leave this machine: replace sumatra's probe of a public address in this
+    process, before `sumatra.launch` imports it by name (see tests/support/sitecustomize)."""
+    import sumatra.core
+
+    sumatra.core.have_internet_connection = lambda: False
+    if "sumatra.launch" in sys.modules:
+        sys.modules["sumatra.launch"].have_internet_connection = lambda: False
+
+
+def default_workers() -> int:
+    from reprostore.core.management.commands.serve import default_workers as serve_default
+
+    return serve_default()
+
+
+def comma_list(cast=str):
+    def parse(value: str) -> list:
+        return [cast(item.strip()) for item in value.split(",") if item.strip()]
+
+    return parse
+
+
+def argument_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument(
+        "--databases",
+        type=comma_list(),
+        default=list(DATABASES),
+        help="reprostore databases to run on (sqlite,postgres)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"gunicorn workers of the server (serve's default here: {default_workers()})",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temporary directory (stores and logs)"
+    )
+    return parser
+
+
+@contextlib.contextmanager
+def work_directory(keep: bool, prefix: str):
+    if keep:
+        path = Path(tempfile.mkdtemp(prefix=prefix))
+        print(f"# working in {path} (kept)")
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
+
+
+@contextlib.contextmanager
+def reprostore_server(database: str, directory: Path, workers: int, **environ):
+    """A `reprostore serve` on a fresh store (and a fresh PostgreSQL database), with the
+    benchmark user; stopped and dropped afterwards."""
+    if database not in DATABASES:
+        raise SystemExit(f"Unknown database '{database}': use sqlite or postgres")
+    database_url = databases.create_postgres_database() if database == "postgres" else None
+    directory.mkdir(parents=True, exist_ok=True)
+    saved = {name: os.environ.get(name) for name in environ}
+    os.environ.update(environ)
+    try:
+        server = BenchServer(directory / "store", database_url, workers=workers)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    try:
+        add_users(server, {USER: PASSWORD})
+        yield server
+    finally:
+        server.stop()
+        if database_url:
+            databases.drop_postgres_database(database_url)
+
+
+def worker_pids(server: LiveServer) -> list[int]:
+    """The gunicorn master (the `serve` process after its exec) and its workers."""
+    master = server.process.pid
+    children = Path(f"/proc/{master}/task/{master}/children")
+    pids = [master]
+    with contextlib.suppress(OSError):
+        pids += [int(pid) for pid in children.read_text().split()]
+    return pids
+
+
+def rss_bytes(pid: int) -> int:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+def postgres_backend_pids(server: LiveServer) -> list[int]:
+    if not server.database_url:
+        return []
+    import psycopg
+
+    name = server.database_url.rsplit("/", 1)[1]
+    with psycopg.connect(databases.postgres_admin_dsn(), autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
+def server_cpu_seconds(server: LiveServer) -> float:
+    """CPU used by the gunicorn processes and the PostgreSQL backends serving this store. The
+    machine is shared, so CPU per request is the figure that does not depend on its load
+    (PostgreSQL backends that already closed are not counted)."""
+    return sum(cpu_seconds(pid) for pid in worker_pids(server) + postgres_backend_pids(server))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def ratio(value: float, baseline: float) -> str:
+    if not baseline or value != value or baseline != baseline:
+        return "-"
+    return f"{value / baseline:.2f}x"
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    """A Markdown table, so that it can be pasted into docs/performance.md as it is."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+    sys.stdout.flush()
+
+
+def describe_machine() -> str:
+    memory = ""
+    with contextlib.suppress(OSError):
+        kilobytes = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kilobytes / 1024**2:.0f} GB RAM"
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}; {os.cpu_count()} cores{memory}; "
+        f"{platform.platform()}; Python {platform.python_version()}"
+    )
+
+
+def print_load() -> None:
+    """The machine is shared: the load average says how much else ran during the figures."""
+    with contextlib.suppress(OSError):
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        print(f"# load average (1, 5, 15 min): {load}")
+    sys.stdout.flush()
+
+
+def print_header(title: str) -> None:
+    # A benchmark started in the background ignores Ctrl-C; make `kill PID` stop its servers
+    # and drop its databases on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
+    print(f"# {title}")
+    print(f"# {describe_machine()}")
+    print(f"# command: python {' '.join(sys.argv)}")
+    print_load()
+    sys.stdout.flush()
+
+
+# Realistic Sumatra records: what a lab's store holds after a year of runs.
+PROJECTS = ("ring-model", "cortex-sweep", "fit-2024", "thesis")
+PARAMETER_NAMES = ("a", "b", "n", "seed", "dt", "name", "fast", "method", "tolerance", "steps")
+TAGS = ("reviewed", "paper", "baseline", "bad-seed", "rerun", "fig3", "calibration")
+PACKAGES = ("numpy", "scipy", "pandas", "matplotlib", "yaml", "h5py", "numba", "sklearn", "brian2")
+
+
+def realistic_documents(count: int, seed: int = 5) -> list[tuple[str, dict]]:
+    """`count` (project, record document) pairs shaped as sumatra 0.8.1 writes them, with varied
+    labels, parameters (three formats), tags and sizes (a few hundred bytes to ~100 kB); the
+    same for the same seed, so that processes can each rebuild their share."""
+    import datetime
+    import json
+    import random
+
+    from tests.support.records import record_document
+
+    rng = random.Random(seed)
+    start = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    documents = []
+    for index in range(count):
+        stamp = start + datetime.timedelta(seconds=index * 3000 + rng.randrange(3000))
+        label = f"{stamp:%Y%m%d-%H%M%S}-{index:05d}"
+        values = random_parameters(rng)
+        output_count = rng.choice((0, 1, 1, 2, 5, 20))
+        documents.append(
+            (
+                PROJECTS[index % len(PROJECTS)],
+                record_document(
+                    label,
+                    timestamp=f"{stamp:%Y-%m-%d %H:%M:%S%z}",
+                    reason=rng.choice(("", "sweep", "check the fix for #12", "figure 3 rerun")),
+                    duration=round(rng.lognormvariate(3, 2), 3),
+                    main_file=rng.choice(("main.py", "run_model.py", "analysis/fit.py")),
+                    version=f"{rng.getrandbits(160):040x}",
+                    parameters=parameter_set(rng, values, json),
+                    tags=["_finished_", *rng.sample(TAGS, rng.choice((0, 0, 1, 2, 3)))],
+                    stdout_stderr=filler(rng, int(min(rng.lognormvariate(6.5, 1.5), 100_000))),
+                    diff=filler(rng, rng.randrange(20_000)) if rng.random() < 0.15 else "",
+                    output_data=[output_key(rng, label, i, stamp) for i in range(output_count)],
+                    dependencies=[
+                        dependency(rng, package)
+                        for package in rng.sample(PACKAGES, rng.randrange(1, len(PACKAGES)))
+                    ],
+                ),
+            )
+        )
+    return documents
+
+
+def random_parameters(rng) -> dict:
+    values = {}
+    for name in rng.sample(PARAMETER_NAMES, rng.randrange(2, 8)):
+        values[name] = {
+            "a": rng.randrange(10),
+            "b": round(rng.uniform(-1, 1), 4),
+            "n": rng.choice((10, 100, 1000, 10000)),
+            "seed": rng.randrange(2**31),
+            "dt": rng.choice((0.1, 0.01, 0.001)),
+            "name": rng.choice(("ring", "chain", "grid", "random")),
+            "fast": rng.random() < 0.5,
+            "method": rng.choice(("euler", "rk4", "exact")),
+            "tolerance": rng.choice((1e-6, 1e-8)),
+            "steps": rng.randrange(1, 10**6),
+        }[name]
+    return values
+
+
+def parameter_set(rng, values: dict, json) -> dict:
+    kind = rng.choice(("SimpleParameterSet", "SimpleParameterSet", "JSONParameterSet", "YAML"))
+    if kind == "JSONParameterSet":
+        return {"type": kind, "content": json.dumps(values, indent=2)}
+    if kind == "YAML":
+        lines = [f"{name}: {json.dumps(value)}" for name, value in values.items()]
+        return {"type": "YAMLParameterSet", "content": "\n".join(lines) + "\n"}
+    # SimpleParameterSet writes strings in double quotes and everything else as Python does.
+    lines = [f"{name} = {simple_literal(value, json)}" for name, value in values.items()]
+    return {"type": kind, "content": "\n".join(lines)}
+
+
+def simple_literal(value, json) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
+_FILLER = []
+
+
+def filler(rng, size: int) -> str:
+    """`size` characters of log-like text, cut from one 256 kB block made once."""
+    if not _FILLER:
+        words = ("step", "t=", "0.125", "converged", "loss", "WARNING", "done", "\n", "iter")
+        block_rng = __import__("random").Random(0)
+        _FILLER.append(" ".join(block_rng.choice(words) for _ in range(60_000)))
+    block = _FILLER[0]
+    size = min(size, len(block))
+    offset = rng.randrange(len(block) - size + 1)
+    return block[offset : offset + size]
+
+
+def output_key(rng, label: str, index: int, stamp) -> dict:
+    return {
+        "path": f"{label}/out{index}.dat",
+        "digest": f"{rng.getrandbits(160):040x}",
+        "metadata": {"mimetype": None, "encoding": None, "size": rng.randrange(10**8)},
+        "creation": f"{stamp:%Y-%m-%d %H:%M:%S%z}",
+    }
+
+
+def dependency(rng, package: str) -> dict:
+    return {
+        "name": package,
+        "path": f"/usr/lib/python3/dist-packages/{package}",
+        "version": f"{rng.randrange(1, 3)}.{rng.randrange(30)}.{rng.randrange(10)}",
+        "module": "python",
+        "diff": "",
+        "source": None,
+    }

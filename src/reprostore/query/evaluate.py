@@ -1,0 +1,612 @@
+"""Evaluate a parsed query as a database query: the rules of spec §5, as Django Q objects.
+
+A query node becomes a condition on the rows of a *universe* queryset (every indexed packet, or a
+project's records): True (all of them), False (none) or a Q. A comparison of a parameter is an
+`Exists()` over the typed parameter rows, `!` is `NOT`, `&&` and `||` are `AND` and `OR`, so one
+SQL statement selects the result on SQLite and PostgreSQL alike. Only `latest(...)` and
+`single(...)` run a query of their own while the condition is built: `single` must count its
+matches to fail as the reference does, and fixing `latest` to one id keeps nested calls from
+nesting subqueries (SQLite's parser gives up after a few dozen levels).
+
+The same code serves packets and records; a `Table` says where a table keeps the id, the name,
+the parameters and any other lookups (see `packets.py` and `records.py`).
+"""
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from django.db import connections
+from django.db.models import BooleanField, Exists, Expression, F, FloatField, Func, OuterRef, Q
+
+from reprostore.lib.parameters import Kind, as_double
+from reprostore.query.ast import (
+    BooleanExpr,
+    BooleanOperator,
+    Brackets,
+    Latest,
+    Literal,
+    LookupEnvironment,
+    LookupField,
+    LookupId,
+    LookupName,
+    LookupParameter,
+    LookupThis,
+    Negation,
+    Single,
+    Test,
+    TestOperator,
+)
+from reprostore.query.parse import recursion_limit
+
+STRING, NUMBER, BOOLEAN = Kind.STRING.value, Kind.NUMBER.value, Kind.BOOLEAN.value
+VALUE_COLUMNS = {STRING: "text", NUMBER: "number", BOOLEAN: "boolean"}
+
+LOOKUPS = {
+    TestOperator.Equal: "exact",
+    TestOperator.LessThan: "lt",
+    TestOperator.LessThanOrEqual: "lte",
+    TestOperator.GreaterThan: "gt",
+    TestOperator.GreaterThanOrEqual: "gte",
+}
+# `a < b` is `b > a`: used to put a column on the left, where Django wants it.
+MIRRORED = {
+    TestOperator.Equal: TestOperator.Equal,
+    TestOperator.NotEqual: TestOperator.NotEqual,
+    TestOperator.LessThan: TestOperator.GreaterThan,
+    TestOperator.LessThanOrEqual: TestOperator.GreaterThanOrEqual,
+    TestOperator.GreaterThan: TestOperator.LessThan,
+    TestOperator.GreaterThanOrEqual: TestOperator.LessThanOrEqual,
+}
+PYTHON_ORDER = {
+    TestOperator.LessThan: lambda a, b: a < b,
+    TestOperator.LessThanOrEqual: lambda a, b: a <= b,
+    TestOperator.GreaterThan: lambda a, b: a > b,
+    TestOperator.GreaterThanOrEqual: lambda a, b: a >= b,
+}
+
+# How deeply the SQL of a condition may nest before it is run on its own (see `bounded`), and
+# how deeply a comparison nests: plain, with one Exists(), with an Exists() in an Exists().
+MAX_SQL_DEPTH = 12
+TEST_DEPTH = (1, 3, 5)
+# Python frames used per level of a query while its condition is built, with room to spare.
+FRAMES_PER_LEVEL = 12
+
+THIS_UNSUPPORTED = "this parameters are not supported in this context"
+ENVIRONMENT_UNSUPPORTED = "environment lookup is not supported in this context"
+
+
+class EvaluationError(ValueError):
+    """A query that parses but cannot be answered: a failed `single`, an unsupported lookup."""
+
+
+# ---- What a table offers to queries --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A text column of the row itself: always present, always a string."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Timestamp:
+    """A datetime column, seen by queries as a number: seconds since 1970 (UTC)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Values kept one per row in a related table; a comparison holds if it holds for one row.
+
+    `kind_column` is None for a table of plain strings (tags); otherwise each row has a kind and
+    its value in the column `VALUE_COLUMNS[kind]`, and rows of kind "other" (null, lists,
+    objects) are absent.
+    """
+
+    model: Any
+    owner: str
+    where: tuple = ()
+    kind_column: str | None = "kind"
+    value_column: str | None = None
+
+    def items(self):
+        """The Items of a row, for conditions on the query that reads these rows."""
+        if self.kind_column is None:
+            return [Item(STRING, True, Ref(self.value_column, 0))]
+        return [
+            Item(kind, Q(**{self.kind_column: kind}), Ref(column, 0))
+            for kind, column in VALUE_COLUMNS.items()
+        ]
+
+    def rows_of(self, owner_ref):
+        rows = self.model.objects.filter(**{self.owner: owner_ref}, **dict(self.where))
+        if self.kind_column is not None:
+            rows = rows.filter(**{f"{self.kind_column}__in": list(VALUE_COLUMNS)})
+        return rows
+
+
+@dataclass(frozen=True)
+class Table:
+    """How a universe's rows answer the lookups of the language."""
+
+    noun: str
+    id_column: str
+    name_column: str
+    parameters: Any  # (model, owner): the TypedParameter table and its foreign key
+    fields: dict = field(default_factory=dict)  # LookupField name -> Column/Timestamp/Rows
+    latest_order: Any = None  # connection -> order_by() arguments, greatest first
+
+    def parameter(self, name):
+        model, owner = self.parameters
+        return Rows(model, owner, where=(("name", name),))
+
+
+# ---- Operands -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: str | bool | float
+
+    @property
+    def kind(self):
+        if isinstance(self.value, bool):
+            return BOOLEAN
+        return NUMBER if isinstance(self.value, float) else STRING
+
+
+@dataclass(frozen=True)
+class Absent:
+    """A value the rules treat as missing (a `this:` list or object): every comparison fails."""
+
+
+@dataclass(frozen=True)
+class Failing:
+    """A lookup that fails as soon as a row is tested (spec §5.5)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A column `depth` queries out from the one being built (0: its own row)."""
+
+    name: str
+    depth: int
+
+    def expression(self):
+        if self.depth == 0:
+            return F(self.name)
+        reference = self.name
+        for _ in range(self.depth):
+            reference = OuterRef(reference)
+        return reference
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """A datetime column read as seconds since 1970."""
+
+    column: Ref
+
+    def expression(self):
+        return EpochSeconds(self.column.expression())
+
+
+@dataclass(frozen=True)
+class Item:
+    """One way an operand can hold a value: its kind, when it holds it, and where it is."""
+
+    kind: str
+    when: Any  # True or a condition on the row
+    value: Any  # Constant, Ref or Seconds
+
+
+class EpochSeconds(Func):
+    """Seconds since 1970 as a double, microseconds included."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; strftime('%s') drops the fraction.
+        template = (
+            "(CAST(strftime('%%%%s', %(expressions)s) AS REAL)"
+            " + COALESCE(CAST(substr(%(expressions)s, 21, 6) AS REAL), 0) / 1000000.0)"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS double precision)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class PkAmong(Expression):
+    """`pk` is one of `values`, given as one parameter however many there are: both databases
+    cap the parameters of a statement (SQLite at 32766, PostgreSQL at 65535)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, values):
+        super().__init__()
+        self.values = values
+        self.column = F("pk")
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, expressions):
+        (self.column,) = expressions
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [*params, list(self.values)]
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.values)]
+
+
+# ---- Conditions: True, False or a Q ---------------------------------------------------------
+
+
+def all_of(*conditions):
+    return combine(Q.AND, conditions)
+
+
+def any_of(*conditions):
+    return combine(Q.OR, conditions)
+
+
+def combine(connector, conditions):
+    # `&` and `|` merge a chain of the same connector into one flat level of SQL.
+    absorbing = connector == Q.OR
+    if any(c is absorbing for c in conditions):
+        return absorbing
+    rest = [as_q(c) for c in conditions if c is not (not absorbing)]
+    if not rest:
+        return not absorbing
+    result = rest[0]
+    for condition in rest[1:]:
+        result = result | condition if absorbing else result & condition
+    return result
+
+
+def as_q(condition):
+    return condition if isinstance(condition, Q) else Q(condition)
+
+
+def negate(condition):
+    if isinstance(condition, bool):
+        return not condition
+    return ~as_q(condition)
+
+
+def merges_into(condition, connector):
+    """Whether combining `condition` with `connector` adds no level of nesting."""
+    return (
+        isinstance(condition, Q)
+        and not condition.negated
+        and condition.connector == connector
+        and len(condition.children) > 1
+    )
+
+
+# ---- Comparisons (spec §5.3) ----------------------------------------------------------------
+
+
+def compare(operator, left, right):
+    """The condition that some value of `left` and some of `right` pass the test.
+
+    Each side is a list of Items, one per kind it may hold; a row holds exactly one of them.
+    """
+    if operator is TestOperator.Equal:
+        return equal(left, right)
+    if operator is TestOperator.NotEqual:
+        # Both sides are present here (absent values never reach this), so != is "not ==".
+        return negate(equal(left, right))
+    # Strings and booleans are never ordered: only numbers take <, <=, >, >=.
+    return any_of(
+        *(
+            all_of(a.when, b.when, relation(operator, a.value, b.value))
+            for a in left
+            for b in right
+            if a.kind == NUMBER and b.kind == NUMBER
+        )
+    )
+
+
+def equal(left, right):
+    # Values of different kinds are never equal: no coercion, and a bool is not a number.
+    return any_of(
+        *(
+            all_of(a.when, b.when, relation(TestOperator.Equal, a.value, b.value))
+            for a in left
+            for b in right
+            if a.kind == b.kind
+        )
+    )
+
+
+def relation(operator, left, right):
+    """`left OP right` for two values of the same kind, as a condition on the current row."""
+    if isinstance(left, Constant) and isinstance(right, Constant):
+        if operator is TestOperator.Equal:
+            return left.value == right.value
+        return PYTHON_ORDER[operator](left.value, right.value)
+    if not is_own_column(left):
+        left, right, operator = right, left, MIRRORED[operator]
+    if isinstance(left, Seconds):
+        if isinstance(right, Constant):
+            return seconds_relation(operator, left.column.name, right.value)
+        if isinstance(right, Seconds):
+            left, right = left.column, right.column
+        else:
+            left, right, operator = right, left, MIRRORED[operator]
+    return Q(**{f"{left.name}__{LOOKUPS[operator]}": operand(right)})
+
+
+def is_own_column(value):
+    if isinstance(value, Seconds):
+        value = value.column
+    return isinstance(value, Ref) and value.depth == 0
+
+
+def operand(value):
+    if isinstance(value, Constant):
+        # The index stores NUL as U+FFFD (PostgreSQL text cannot hold it); literals follow.
+        return value.value.replace("\x00", "\ufffd") if value.kind == STRING else value.value
+    return value.expression()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)  # a day in, so no time zone can push it out of range
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def seconds_relation(operator, column, seconds):
+    """`column OP seconds` compared exactly: the column holds whole microseconds."""
+    if math.isinf(seconds):
+        above = seconds < 0  # every datetime is above -inf and below +inf
+        return {
+            TestOperator.Equal: False,
+            TestOperator.LessThan: not above,
+            TestOperator.LessThanOrEqual: not above,
+            TestOperator.GreaterThan: above,
+            TestOperator.GreaterThanOrEqual: above,
+        }[operator]
+    micros = Fraction(seconds) * 1_000_000
+    low, high = math.floor(micros), math.ceil(micros)
+    if operator is TestOperator.Equal:
+        return False if low != high else bounded(column, "exact", low)
+    bound = high if operator in (TestOperator.LessThan, TestOperator.GreaterThanOrEqual) else low
+    return bounded(column, LOOKUPS[operator], bound)
+
+
+def bounded(column, lookup, micros):
+    moment = micros_to_datetime(micros)
+    if moment is not None:
+        return Q(**{f"{column}__{lookup}": moment})
+    # Beyond what a datetime holds: every stored time is on the same side of it.
+    below_all = micros < 0
+    return {"exact": False, "lt": not below_all, "lte": not below_all}.get(lookup, below_all)
+
+
+def micros_to_datetime(micros):
+    try:
+        moment = EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        return None
+    return moment if EARLIEST <= moment <= LATEST else None
+
+
+# ---- The evaluation of one query -----------------------------------------------------------
+
+
+class Evaluation:
+    """One query against one universe; built conditions refer to the universe's rows."""
+
+    def __init__(self, universe, table, this=None):
+        self.universe = universe
+        self.table = table
+        self.this = this
+        self._has_rows = None
+
+    def select(self, node):
+        """The universe's rows matching `node`, as a queryset in the universe's order."""
+        with recursion_limit(FRAMES_PER_LEVEL * query_depth(node)):
+            condition, _ = self.condition(node)
+        if condition is True:
+            return self.universe.all()
+        if condition is False:
+            return self.universe.none()
+        return self.universe.filter(condition)
+
+    def condition(self, node):
+        """(condition, how deeply its SQL nests): the rows of the universe that `node` selects."""
+        while isinstance(node, Brackets):
+            node = node.inner
+        if isinstance(node, Test):
+            return self.test(node)
+        if isinstance(node, BooleanExpr):
+            # Both sides are built, in order, so that an error on either side is raised.
+            (lhs, left_depth), (rhs, right_depth) = (
+                self.condition(node.lhs),
+                self.condition(node.rhs),
+            )
+            combine = all_of if node.operator is BooleanOperator.And else any_of
+            return self.bounded(combine(lhs, rhs), max(left_depth, right_depth) + 1)
+        if isinstance(node, Negation):
+            inner, depth = self.condition(node.inner)
+            return self.bounded(negate(inner), depth + 1)
+        if isinstance(node, Latest):
+            inner = (True, 0) if node.inner is None else self.condition(node.inner)
+            return self.latest(inner[0]), 1
+        if isinstance(node, Single):
+            return self.single(self.condition(node.inner)[0]), 1
+        raise TypeError(f"Not a query node: {node!r}")
+
+    def bounded(self, condition, depth):
+        """The condition, run now and replaced by its ids if its SQL would nest too deeply.
+
+        SQLite's parser overflows at a few dozen nested brackets, and Django compiles nested
+        conditions recursively; only machine-made queries get here.
+        """
+        if isinstance(condition, bool) or depth <= MAX_SQL_DEPTH:
+            return condition, depth
+        return PkAmong(list(self.pks(condition))), 1
+
+    def matching(self, condition):
+        rows = self.universe.order_by()
+        return rows if condition is True else rows.filter(condition)
+
+    def latest(self, condition):
+        if condition is False:
+            return False
+        order = self.table.latest_order(connections[self.universe.db])
+        newest = self.matching(condition).order_by(*order).values_list("pk", flat=True)[:1]
+        found = list(newest)
+        return Q(pk=found[0]) if found else False
+
+    def single(self, condition):
+        found = [] if condition is False else list(self.pks(condition)[:2])
+        if len(found) == 1:
+            return Q(pk=found[0])
+        count = 0 if condition is False else self.matching(condition).count()
+        raise EvaluationError(f"Query found {count} {self.table.noun}s, but expected exactly one")
+
+    def pks(self, condition):
+        return self.matching(condition).values_list("pk", flat=True)
+
+    def has_rows(self):
+        if self._has_rows is None:
+            self._has_rows = self.universe.exists()
+        return self._has_rows
+
+    # -- comparisons
+
+    def test(self, node):
+        """(condition, depth) for a comparison."""
+        left = self.operand(node.lhs)
+        right = self.operand(node.rhs)
+        for side in (left, right):
+            if isinstance(side, Failing):
+                # The reference fails when it tests a row, so an empty universe never fails.
+                if self.has_rows():
+                    raise EvaluationError(side.message)
+                return False, 0
+        if isinstance(left, Absent) or isinstance(right, Absent):
+            return False, 0
+        rows = isinstance(left, Rows) + isinstance(right, Rows)
+        return test_condition(node.operator, left, right), TEST_DEPTH[rows]
+
+    def operand(self, value):
+        table = self.table
+        if isinstance(value, Literal):
+            return Constant(value.value)
+        if isinstance(value, LookupId):
+            return Column(table.id_column)
+        if isinstance(value, LookupName):
+            return Column(table.name_column)
+        if isinstance(value, LookupParameter):
+            return table.parameter(value.name)
+        if isinstance(value, LookupField):
+            if value.name not in table.fields:
+                raise EvaluationError(f"'{value.name}' is not a lookup for {table.noun}s")
+            return table.fields[value.name]
+        if isinstance(value, LookupThis):
+            return self.this_value(value.name)
+        if isinstance(value, LookupEnvironment):
+            return Failing(ENVIRONMENT_UNSUPPORTED)
+        raise TypeError(f"Not a test value: {value!r}")
+
+    def this_value(self, name):
+        """pyorderly's rule: the value from the `this` dict; a missing or null one fails."""
+        if self.this is None:
+            return Failing(THIS_UNSUPPORTED)
+        value = self.this.get(name)
+        if value is None:
+            return Failing(f"Parameter `{name}` was not found in current {self.table.noun}")
+        if isinstance(value, bool | str):
+            return Constant(value)
+        if isinstance(value, int | float):
+            return Constant(as_double(value))
+        return Absent()
+
+
+def test_condition(operator, left, right):
+    """The condition on the universe's rows for `left OP right` (spec §5.3)."""
+    if isinstance(right, Rows) and not isinstance(left, Rows):
+        left, right, operator = right, left, MIRRORED[operator]
+    if not isinstance(left, Rows):
+        return compare(operator, items(left, 0), items(right, 0))
+    here = OuterRef("pk")
+    if not isinstance(right, Rows):
+        return exists(left, here, compare(operator, left.items(), items(right, 1)))
+    # Two row sets: for each kind the left row may have, look for a right row that passes.
+    # Splitting by kind keeps each condition on the query that owns the row it reads.
+    return any_of(
+        *(
+            exists(
+                left,
+                here,
+                all_of(
+                    item.when,
+                    exists(
+                        right,
+                        OuterRef(here),
+                        compare(
+                            operator, [Item(item.kind, True, outer(item.value))], right.items()
+                        ),
+                    ),
+                ),
+            )
+            for item in left.items()
+        )
+    )
+
+
+def items(operand, depth):
+    """The Items of a constant or a column of the universe's row, seen `depth` queries in."""
+    if isinstance(operand, Constant):
+        return [Item(operand.kind, True, operand)]
+    if isinstance(operand, Column):
+        return [Item(STRING, True, Ref(operand.name, depth))]
+    if isinstance(operand, Timestamp):
+        return [Item(NUMBER, True, Seconds(Ref(operand.name, depth)))]
+    raise TypeError(f"Not an operand: {operand!r}")
+
+
+def outer(value):
+    return Ref(value.name, value.depth + 1)
+
+
+def exists(rows, owner_ref, condition):
+    if condition is False:
+        return False
+    matching = rows.rows_of(owner_ref)
+    if condition is not True:
+        matching = matching.filter(condition)
+    return Exists(matching)
+
+
+def query_depth(node):
+    """How many levels the query nests, counted without recursion."""
+    deepest, pending = 0, [(node, 1)]
+    while pending:
+        current, depth = pending.pop()
+        deepest = max(deepest, depth)
+        for child in (getattr(current, name, None) for name in ("inner", "lhs", "rhs")):
+            if isinstance(child, Latest | Single | Negation | Brackets | Test | BooleanExpr):
+                pending.append((child, depth + 1))
+    return deepest
+
+
+def select(universe, table, node, *, this=None):
+    """The rows of `universe` that the query `node` selects; EvaluationError if it fails."""
+    if this is not None and not isinstance(this, dict):
+        raise TypeError(f"`this` must be a dict of parameter values, not {type(this).__name__}")
+    return Evaluation(universe, table, this).select(node)

@@ -1,0 +1,455 @@
+"""Turn query text into an AST (spec §2-4), and invalid text into the reference's error.
+
+Valid text is parsed by lark with grammar.lark. When lark rejects the text, it is run again
+through a model of the reference's own parser (pest 2.7 running outpack_server's
+query.pest), because the reference's error messages come from pest's bookkeeping of which
+named rules failed furthest into the text, and an LALR parser has no such rules to report.
+"""
+
+import contextlib
+import functools
+import re
+import sys
+import threading
+from pathlib import Path
+
+from lark import Lark, Transformer, v_args
+from lark.exceptions import LarkError
+
+from reprostore.query.ast import (
+    BooleanExpr,
+    BooleanOperator,
+    Brackets,
+    Latest,
+    Literal,
+    LookupEnvironment,
+    LookupField,
+    LookupId,
+    LookupName,
+    LookupParameter,
+    LookupThis,
+    Negation,
+    Single,
+    Test,
+    TestOperator,
+)
+
+DIALECTS = ("outpack", "records")
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+# Kept out of grammar.lark so that the outpack dialect stays exactly the reference's.
+RECORDS_LOOKUPS = "%extend lookup: FIELD -> lookup_field"
+
+TEST_OPERATORS = {
+    "==": TestOperator.Equal,
+    "!=": TestOperator.NotEqual,
+    "<": TestOperator.LessThan,
+    "<=": TestOperator.LessThanOrEqual,
+    ">": TestOperator.GreaterThan,
+    ">=": TestOperator.GreaterThanOrEqual,
+}
+
+
+class ParseError(ValueError):
+    """Query text the grammar rejects.
+
+    `str()` is the report the reference gives (spec §6); `line` and `column` (1-based,
+    counting characters) and `reason` ("expected query", ...) are its parts.
+    """
+
+    def __init__(self, report, line, column, reason):
+        super().__init__(report)
+        self.line = line
+        self.column = column
+        self.reason = reason
+
+
+def parse(text, dialect="outpack"):
+    """Parse a query; raise ParseError (a ValueError) if it is invalid, TypeError if not a str.
+
+    `dialect="records"` also accepts the bare record lookups `tag`, `reason`, `outcome`,
+    `main_file`, `version`, `timestamp`, `label` and `user`, as LookupField nodes.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"A query must be a str, not {type(text).__name__}")
+    check_encodable(text)
+    try:
+        return lark_parser(dialect).parse(text)
+    except (LarkError, UnknownOperator) as error:
+        raise explain_failure(text, dialect, error) from None
+
+
+def check_encodable(text):
+    # The reference refuses lone surrogates before parsing, with the codec's message; ours
+    # leaves out the source line, which could not be printed.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line, column = line_and_column(text, error.start)
+        raise ParseError(str(error), line, column, str(error)) from None
+
+
+def explain_failure(text, dialect, error):
+    # pest reports a syntax error anywhere before an unknown operator anywhere.
+    syntax_error = replay_reference(text, dialect)
+    if syntax_error is not None:
+        return syntax_error
+    if isinstance(error, UnknownOperator):
+        return error.to_parse_error(text)
+    raise AssertionError(f"lark rejects a query that the reference accepts: {text!r}") from error
+
+
+@functools.cache
+def lark_parser(dialect):
+    if dialect not in DIALECTS:
+        raise ValueError(f"Unknown query dialect {dialect!r}; expected one of {DIALECTS}")
+    grammar = GRAMMAR.read_text(encoding="utf-8")
+    if dialect == "records":
+        grammar += f"\n{RECORDS_LOOKUPS}\n"
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=BuildTree())
+
+
+class UnknownOperator(Exception):
+    def __init__(self, token):
+        super().__init__(token)
+        self.token = token
+
+    def to_parse_error(self, text):
+        start = self.token.start_pos
+        reason = f"Encountered unknown infix operator: {self.token}"
+        return parse_error(text, start, reason, end=start + len(self.token))
+
+
+@v_args(inline=True)
+class BuildTree(Transformer):
+    """Makes the AST nodes while the LALR parser reduces, so deep nesting costs no recursion."""
+
+    def or_(self, lhs, rhs):
+        return BooleanExpr(BooleanOperator.Or, lhs, rhs)
+
+    def and_(self, lhs, rhs):
+        return BooleanExpr(BooleanOperator.And, lhs, rhs)
+
+    def negation(self, inner):
+        return Negation(inner)
+
+    def brackets(self, inner):
+        return Brackets(inner)
+
+    def latest(self, inner=None):
+        return Latest(inner)
+
+    def single(self, inner):
+        return Single(inner)
+
+    def test(self, lhs, operator, rhs):
+        if operator not in TEST_OPERATORS:
+            raise UnknownOperator(operator)
+        return Test(TEST_OPERATORS[operator], lhs, rhs)
+
+    def shortform_id(self, string):
+        return Test(TestOperator.Equal, LookupId(), self.string_literal(string))
+
+    def string_literal(self, token):
+        return Literal(str(token[1:-1]))
+
+    def boolean_literal(self, token):
+        return Literal(token.lower() == "true")
+
+    def number_literal(self, token):
+        # The lexer has matched the reference's number grammar, so float() sees nothing
+        # it would accept beyond it ("inf", "1_000").
+        return Literal(float(token))
+
+    def lookup_id(self):
+        return LookupId()
+
+    def lookup_name(self):
+        return LookupName()
+
+    def lookup_parameter(self, name):
+        return LookupParameter(str(name))
+
+    def lookup_this(self, name):
+        return LookupThis(str(name))
+
+    def lookup_environment(self, name):
+        return LookupEnvironment(str(name))
+
+    def lookup_field(self, name):
+        return LookupField(str(name))
+
+
+# ---- The reference's parser, replayed for its error messages -------------------------------
+#
+# outpack_server's query.pest as data. A str is a rule; text() is matched literally;
+# terminal() is one of grammar.lark's terminals, which match exactly what the reference's
+# atomic rules of the same meaning match. The order of the rules is pest's enum order, by
+# which it sorts the rules it lists in a message.
+
+
+def seq(*parts):
+    return ("seq", parts)
+
+
+def choice(*parts):
+    return ("choice", parts)
+
+
+def optional(part):
+    return ("optional", part)
+
+
+def repeat(part):
+    return ("repeat", part)
+
+
+def text(literal):
+    return ("text", literal)
+
+
+def terminal(name):
+    return ("terminal", name)
+
+
+REFERENCE_RULES = {
+    "EOI": ("eoi", None),
+    "query": seq(("soi", None), "toplevel", "EOI"),
+    "toplevel": choice("body", "shortformLatest", "shortformId"),
+    "body": seq("expr", repeat(seq("booleanOperator", "expr"))),
+    "shortformLatest": text("latest"),
+    "shortformId": "string",
+    "prefix": "negation",
+    "negation": text("!"),
+    "booleanOperator": choice("and", "or"),
+    "and": text("&&"),
+    "or": text("||"),
+    "expr": seq(
+        optional("prefix"),
+        choice("brackets", "singleVariableFunc", "noVariableFunc", "infixExpression"),
+    ),
+    "brackets": seq(text("("), "body", text(")")),
+    "noVariableFunc": seq("noVariableFuncNames", text("()")),
+    "singleVariableFunc": seq("singleVariableFuncNames", text("("), "body", text(")")),
+    "noVariableFuncNames": "latest",
+    "singleVariableFuncNames": choice("latest", "single"),
+    "latest": text("latest"),
+    "single": text("single"),
+    "infixExpression": seq("testValue", "infixFunction", "testValue"),
+    "infixFunction": terminal("INFIX"),
+    "testValue": choice("lookup", "literal"),
+    "lookup": choice("lookupPacket", "lookupThis", "lookupEnvironment"),
+    "lookupPacket": choice("lookupPacketId", "lookupPacketName", "lookupPacketParam"),
+    "lookupPacketId": text("id"),
+    "lookupPacketName": text("name"),
+    "lookupPacketParam": seq(text("parameter:"), "identifier"),
+    "lookupThis": seq(text("this:"), "identifier"),
+    "lookupEnvironment": seq(text("environment:"), "identifier"),
+    "literal": choice("string", "boolean", "number"),
+    "identifier": terminal("IDENTIFIER"),
+    "number": terminal("NUMBER"),
+    "boolean": terminal("BOOLEAN"),
+    "string": terminal("STRING"),
+}
+
+# pest's `_{ }` rules: they never appear in messages.
+SILENT_RULES = {
+    "toplevel",
+    "prefix",
+    "booleanOperator",
+    "expr",
+    "noVariableFuncNames",
+    "singleVariableFuncNames",
+    "testValue",
+}
+
+RECORDS_RULES = {
+    **REFERENCE_RULES,
+    "lookup": choice("lookupPacket", "lookupThis", "lookupEnvironment", "lookupField"),
+    "lookupField": terminal("FIELD"),
+}
+
+WHITESPACE = re.compile(r"[ \t\r\n]*")
+
+# Python frames the replay uses per level of brackets, with room to spare.
+FRAMES_PER_LEVEL = 24
+
+recursion_limit_lock = threading.Lock()
+
+
+def replay_reference(query, dialect):
+    """Return the ParseError the reference raises for this text, or None if it parses."""
+    rules = RECORDS_RULES if dialect == "records" else REFERENCE_RULES
+    replay = PestReplay(query, rules, terminal_patterns(dialect))
+    with recursion_limit(FRAMES_PER_LEVEL * query.count("(")):
+        if replay.match("query", 0) is not None:
+            return None
+    return parse_error(query, replay.furthest, replay.expected_message())
+
+
+@functools.cache
+def terminal_patterns(dialect):
+    terminals = lark_parser(dialect).terminals
+    return {t.name: re.compile(t.pattern.to_regexp()) for t in terminals}
+
+
+@contextlib.contextmanager
+def recursion_limit(extra_frames):
+    # The limit is process-wide: the lock stops two replays from restoring each other's.
+    with recursion_limit_lock:
+        before = sys.getrecursionlimit()
+        sys.setrecursionlimit(before + extra_frames)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(before)
+
+
+class PestReplay:
+    """Runs the reference grammar as pest does, keeping pest's record of failed rules.
+
+    pest remembers the furthest position at which a named rule failed and the rules that
+    failed there. When a rule fails, the rules that failed inside it at its own position
+    are replaced by the rule itself, unless exactly one of them failed, which is then kept
+    instead (pest 2.7, `ParserState::track`).
+    """
+
+    def __init__(self, query, rules, patterns):
+        self.query = query
+        self.rules = rules
+        self.patterns = patterns
+        self.furthest = 0
+        self.expected = []
+        self.matchers = {
+            "seq": self.match_seq,
+            "choice": self.match_choice,
+            "optional": self.match_optional,
+            "repeat": self.match_repeat,
+            "text": self.match_text,
+            "terminal": self.match_terminal,
+            "soi": self.match_soi,
+            "eoi": self.match_eoi,
+        }
+
+    def expected_message(self):
+        order = list(self.rules)
+        names = sorted(set(self.expected), key=order.index)
+        if len(names) <= 2:
+            return "expected " + " or ".join(names)
+        return "expected " + ", ".join(names[:-1]) + ", or " + names[-1]
+
+    def match(self, part, pos):
+        """Return where `part` ends if it matches at `pos`, else None."""
+        if isinstance(part, str):
+            return self.match_rule(part, pos)
+        kind, arg = part
+        return self.matchers[kind](arg, pos)
+
+    def match_rule(self, name, pos):
+        if name in SILENT_RULES:
+            return self.match(self.rules[name], pos)
+        mark = len(self.expected) if pos == self.furthest else 0
+        end = self.match(self.rules[name], pos)
+        if end is None:
+            self.record_failure(name, pos, mark)
+        return end
+
+    def record_failure(self, name, pos, mark):
+        failed_inside = (len(self.expected) if pos == self.furthest else 0) - mark
+        if failed_inside == 1:
+            return
+        if pos > self.furthest:
+            self.furthest = pos
+            self.expected.clear()
+        elif pos == self.furthest:
+            del self.expected[mark:]
+        else:
+            return
+        self.expected.append(name)
+
+    def match_seq(self, parts, pos):
+        # pest's `~` allows whitespace between the parts of a non-atomic rule.
+        for index, part in enumerate(parts):
+            if index:
+                pos = self.skip_whitespace(pos)
+            pos = self.match(part, pos)
+            if pos is None:
+                return None
+        return pos
+
+    def match_choice(self, parts, pos):
+        for part in parts:
+            end = self.match(part, pos)
+            if end is not None:
+                return end
+        return None
+
+    def match_optional(self, part, pos):
+        end = self.match(part, pos)
+        return pos if end is None else end
+
+    def match_repeat(self, part, pos):
+        end = self.match(part, pos)
+        while end is not None:
+            pos = end
+            end = self.match(part, self.skip_whitespace(pos))
+        return pos
+
+    def match_text(self, literal, pos):
+        return pos + len(literal) if self.query.startswith(literal, pos) else None
+
+    def match_terminal(self, name, pos):
+        found = self.patterns[name].match(self.query, pos)
+        return None if found is None else found.end()
+
+    def match_soi(self, _, pos):
+        return pos if pos == 0 else None
+
+    def match_eoi(self, _, pos):
+        return pos if pos == len(self.query) else None
+
+    def skip_whitespace(self, pos):
+        return WHITESPACE.match(self.query, pos).end()
+
+
+# ---- pest's error report --------------------------------------------------------------------
+
+
+def parse_error(query, start, reason, end=None):
+    """Lay out an error as pest 2.7 does: a position, the source line and a marker.
+
+    `end` marks a span (`^^`); without it pest marks a point (`^---`).
+    """
+    line, column = line_and_column(query, start)
+    source = source_line(query, start)
+    indent = "".join(c if c == "\t" else " " for c in source[: column - 1])
+    if end is None:
+        marker = "^---"
+    else:
+        marker = "^" if end - start == 1 else "^" + "-" * (end - start - 2) + "^"
+    gutter = " " * len(str(line))
+    report = (
+        f"{gutter}--> {line}:{column}\n"
+        f"{gutter} |\n"
+        f"{line} | {source}\n"
+        f"{gutter} | {indent}{marker}\n"
+        f"{gutter} |\n"
+        f"{gutter} = {reason}"
+    )
+    return ParseError(report, line, column, reason)
+
+
+def line_and_column(query, pos):
+    # pest ends a line at "\n" and at "\r\n", but counts a lone "\r" as a column.
+    before = query[:pos]
+    return before.count("\n") + 1, pos - before.rfind("\n")
+
+
+def source_line(query, pos):
+    start = query.rfind("\n", 0, pos) + 1
+    newline = query.find("\n", pos)
+    line = query[start : len(query) if newline < 0 else newline + 1]
+    if query[pos : pos + 1] in ("\r", "\n"):
+        return line.replace("\r", "\u240d").replace("\n", "\u240a")
+    return line.replace("\r", "").replace("\n", "")
