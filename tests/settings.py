@@ -19,3 +19,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # the demo fixture's hashes
 ]
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # Several test runs may share one PostgreSQL server; each gets its own test database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_reprostore_{os.getpid()}"}  # noqa: F405

@@ -2,6 +2,8 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from reprostore.core.openapi import openapi_document
+
 
 @never_cache
 def health(request):
@@ -12,3 +14,7 @@ def health(request):
     except DatabaseError as error:
         return JsonResponse({"status": "unavailable", "database": str(error)}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+def openapi(request):
+    return JsonResponse(openapi_document())
