@@ -58,7 +58,8 @@ class ParseError(ValueError):
     counting characters) and `reason` ("expected query", ...) are its parts.
     """
 
-    def __init__(self, report, line, column, reason):
+    # Defaults let pickle rebuild it from `args`, which hold only the report.
+    def __init__(self, report, line=None, column=None, reason=None):
         super().__init__(report)
         self.line = line
         self.column = column
@@ -183,7 +184,7 @@ class BuildTree(Transformer):
 
 # ---- The reference's parser, replayed for its error messages -------------------------------
 #
-# outpack_server's query.pest as data. A str is a rule; text() is matched literally;
+# outpack_server's query.pest as data. A str is a rule; exactly() is matched as written;
 # terminal() is one of grammar.lark's terminals, which match exactly what the reference's
 # atomic rules of the same meaning match. The order of the rules is pest's enum order, by
 # which it sorts the rules it lists in a message.
@@ -205,8 +206,8 @@ def repeat(part):
     return ("repeat", part)
 
 
-def text(literal):
-    return ("text", literal)
+def exactly(characters):
+    return ("exactly", characters)
 
 
 def terminal(name):
@@ -218,34 +219,34 @@ REFERENCE_RULES = {
     "query": seq(("soi", None), "toplevel", "EOI"),
     "toplevel": choice("body", "shortformLatest", "shortformId"),
     "body": seq("expr", repeat(seq("booleanOperator", "expr"))),
-    "shortformLatest": text("latest"),
+    "shortformLatest": exactly("latest"),
     "shortformId": "string",
     "prefix": "negation",
-    "negation": text("!"),
+    "negation": exactly("!"),
     "booleanOperator": choice("and", "or"),
-    "and": text("&&"),
-    "or": text("||"),
+    "and": exactly("&&"),
+    "or": exactly("||"),
     "expr": seq(
         optional("prefix"),
         choice("brackets", "singleVariableFunc", "noVariableFunc", "infixExpression"),
     ),
-    "brackets": seq(text("("), "body", text(")")),
-    "noVariableFunc": seq("noVariableFuncNames", text("()")),
-    "singleVariableFunc": seq("singleVariableFuncNames", text("("), "body", text(")")),
+    "brackets": seq(exactly("("), "body", exactly(")")),
+    "noVariableFunc": seq("noVariableFuncNames", exactly("()")),
+    "singleVariableFunc": seq("singleVariableFuncNames", exactly("("), "body", exactly(")")),
     "noVariableFuncNames": "latest",
     "singleVariableFuncNames": choice("latest", "single"),
-    "latest": text("latest"),
-    "single": text("single"),
+    "latest": exactly("latest"),
+    "single": exactly("single"),
     "infixExpression": seq("testValue", "infixFunction", "testValue"),
     "infixFunction": terminal("INFIX"),
     "testValue": choice("lookup", "literal"),
     "lookup": choice("lookupPacket", "lookupThis", "lookupEnvironment"),
     "lookupPacket": choice("lookupPacketId", "lookupPacketName", "lookupPacketParam"),
-    "lookupPacketId": text("id"),
-    "lookupPacketName": text("name"),
-    "lookupPacketParam": seq(text("parameter:"), "identifier"),
-    "lookupThis": seq(text("this:"), "identifier"),
-    "lookupEnvironment": seq(text("environment:"), "identifier"),
+    "lookupPacketId": exactly("id"),
+    "lookupPacketName": exactly("name"),
+    "lookupPacketParam": seq(exactly("parameter:"), "identifier"),
+    "lookupThis": seq(exactly("this:"), "identifier"),
+    "lookupEnvironment": seq(exactly("environment:"), "identifier"),
     "literal": choice("string", "boolean", "number"),
     "identifier": terminal("IDENTIFIER"),
     "number": terminal("NUMBER"),
@@ -272,10 +273,11 @@ RECORDS_RULES = {
 
 WHITESPACE = re.compile(r"[ \t\r\n]*")
 
-# Python frames the replay uses per level of brackets, with room to spare.
+# Python frames the replay needs per level of brackets: 18 at most, measured, plus room.
 FRAMES_PER_LEVEL = 24
 
-recursion_limit_lock = threading.Lock()
+# Re-entrant, so that code holding a raised limit can still parse.
+recursion_limit_lock = threading.RLock()
 
 
 def replay_reference(query, dialect):
@@ -326,7 +328,7 @@ class PestReplay:
             "choice": self.match_choice,
             "optional": self.match_optional,
             "repeat": self.match_repeat,
-            "text": self.match_text,
+            "exactly": self.match_exactly,
             "terminal": self.match_terminal,
             "soi": self.match_soi,
             "eoi": self.match_eoi,
@@ -396,8 +398,8 @@ class PestReplay:
             end = self.match(part, self.skip_whitespace(pos))
         return pos
 
-    def match_text(self, literal, pos):
-        return pos + len(literal) if self.query.startswith(literal, pos) else None
+    def match_exactly(self, characters, pos):
+        return pos + len(characters) if self.query.startswith(characters, pos) else None
 
     def match_terminal(self, name, pos):
         found = self.patterns[name].match(self.query, pos)
