@@ -129,6 +129,20 @@ def reprostore_server(database: str, directory: Path, workers: int, **environ):
             databases.drop_postgres_database(database_url)
 
 
+def copy_tree(source: Path, destination: Path) -> None:
+    import shutil
+
+    shutil.copytree(source, destination, symlinks=True)
+
+
+def warm_up(server: LiveServer, path: str, workers: int) -> None:
+    """Requests enough for every worker to have connected and synced once, untimed."""
+    session = requests.Session()
+    session.auth = (USER, PASSWORD)
+    for _ in range(2 * workers):
+        session.get(server.url + path, timeout=600).raise_for_status()
+
+
 def worker_pids(server: LiveServer) -> list[int]:
     """The gunicorn master (the `serve` process after its exec) and its workers."""
     master = server.process.pid

@@ -109,9 +109,7 @@ class Reference:
         if isinstance(node, q.Single):
             found = self.evaluate(node.inner)
             if len(found) != 1:
-                raise Failure(
-                    f"Query found {len(found)} {self.noun}s, but expected exactly one"
-                )
+                raise Failure(f"Query found {len(found)} {self.noun}s, but expected exactly one")
             return found
         if isinstance(node, q.Test):
             return [row for row in self.rows if self.test(node, row)]

@@ -74,8 +74,14 @@ NEWEST_ID = "20180818-164043-7cdcde4b"
         ("id == id", ALL),
         ("id == name", []),
         ("name != id", ALL),
-        ('name == "modup-201707-queries1" && parameter:disease == "YF"', [QUERIES1[0], QUERIES1[2]]),
-        ('name == "modup-201707-params1" || !(parameter:disease == "YF")', sorted([PARAMS1, NULL_PARAMETERS])),
+        (
+            'name == "modup-201707-queries1" && parameter:disease == "YF"',
+            [QUERIES1[0], QUERIES1[2]],
+        ),
+        (
+            'name == "modup-201707-params1" || !(parameter:disease == "YF")',
+            sorted([PARAMS1, NULL_PARAMETERS]),
+        ),
         ('!name == "modup-201707-queries1"', [PARAMS1]),
         ('(((name == "modup-201707-params1")))', [PARAMS1]),
         # The universe is every packet with metadata: only one of them is in `local`.
@@ -102,7 +108,7 @@ def example_rows(path):
         "latest(parameter:tolerance < 1 || parameter:pull_data == true)",
         'single(parameter:size >= 10) || id == "20170818-164830-33e0ab01"',
         "parameter:size != parameter:tolerance",
-        'parameter:disease == parameter:disease && !(parameter:pull_data == false)',
+        "parameter:disease == parameter:disease && !(parameter:pull_data == false)",
     ],
 )
 def test_the_reference_evaluator_agrees_on_the_example(example, query):
@@ -112,21 +118,36 @@ def test_the_reference_evaluator_agrees_on_the_example(example, query):
 @pytest.mark.parametrize(
     "query, message",
     [
-        ('single(name == "modup-201707-queries1")', "Query found 3 packets, but expected exactly one"),
+        (
+            'single(name == "modup-201707-queries1")',
+            "Query found 3 packets, but expected exactly one",
+        ),
         ('single(name == "nope")', "Query found 0 packets, but expected exactly one"),
         ("single(id != 5)", "Query found 4 packets, but expected exactly one"),
         # Evaluation is depth first, left to right; both sides of || are evaluated.
         ('single(name == "nope") || latest()', "Query found 0 packets, but expected exactly one"),
         ('latest() || single(name == "nope")', "Query found 0 packets, but expected exactly one"),
-        ('id == "x" && single(latest(name == "nope"))', "Query found 0 packets, but expected exactly one"),
+        (
+            'id == "x" && single(latest(name == "nope"))',
+            "Query found 0 packets, but expected exactly one",
+        ),
         ("this:x == 1", "this parameters are not supported in this context"),
         ("1 == this:x", "this parameters are not supported in this context"),
         ("environment:x == 1", "environment lookup is not supported in this context"),
         ("this:x == environment:y", "this parameters are not supported in this context"),
         ("environment:y == this:x", "environment lookup is not supported in this context"),
-        ('this:x == 1 || single(name == "nope")', "this parameters are not supported in this context"),
-        ('single(name == "nope") || this:x == 1', "Query found 0 packets, but expected exactly one"),
-        ('latest(name == "nope" && environment:e == 1)', "environment lookup is not supported in this context"),
+        (
+            'this:x == 1 || single(name == "nope")',
+            "this parameters are not supported in this context",
+        ),
+        (
+            'single(name == "nope") || this:x == 1',
+            "Query found 0 packets, but expected exactly one",
+        ),
+        (
+            'latest(name == "nope" && environment:e == 1)',
+            "environment lookup is not supported in this context",
+        ),
     ],
 )
 def test_evaluation_errors_have_the_reference_message(example, query, message):
@@ -157,7 +178,11 @@ def test_single_fails_on_an_empty_root(empty_root):
 @pytest.mark.parametrize(
     "this, query, expected",
     [
-        ({"disease": "YF"}, "parameter:disease == this:disease", [QUERIES1[0], PARAMS1, QUERIES1[2]]),
+        (
+            {"disease": "YF"},
+            "parameter:disease == this:disease",
+            [QUERIES1[0], PARAMS1, QUERIES1[2]],
+        ),
         ({"disease": "YF"}, "latest(parameter:disease == this:disease)", [NEWEST_ID]),
         ({"size": 10}, "parameter:size == this:size", [PARAMS1]),
         ({"size": 10}, "parameter:size > this:size", []),

@@ -63,7 +63,10 @@ def names(ids):
         ("parameter:p == 'true'", []),
         ("parameter:p == '1'", ["string"]),
         ("parameter:p != 1", ["big", "string", "boolean", "zero"]),
-        ("!(parameter:p == 1)", ["big", "string", "boolean", "null", "list", "object", "none", "zero"]),
+        (
+            "!(parameter:p == 1)",
+            ["big", "string", "boolean", "null", "list", "object", "none", "zero"],
+        ),
         ("parameter:p > 0", ["int", "float", "big"]),
         ("parameter:p >= true", []),
         ("parameter:p < 'z'", []),
@@ -108,21 +111,27 @@ PACKETS = st.lists(
 THIS = st.one_of(st.none(), st.dictionaries(st.sampled_from(PARAMETER_NAMES), PARAMETER_VALUES))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     packets=PACKETS,
     query=queries(st.one_of(PACKET_LOOKUPS, THIS_LOOKUPS, ENVIRONMENT_LOOKUPS)),
     this=THIS,
 )
 def test_sql_evaluation_equals_the_reference(db, packets, query, this):
-    generated = [(i, name, parameters) for i, (name, parameters) in zip(packet_ids(len(packets)), packets)]
+    generated = [
+        (i, name, parameters) for i, (name, parameters) in zip(packet_ids(len(packets)), packets)
+    ]
     index_packets(generated)
     text = to_text(query)
     expected = outcome(Reference(reference_rows(generated), this=this).ids, parse(text))
     assert outcome(search, text, this=this) == expected, text
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     value=st.floats(allow_nan=False, allow_infinity=False) | st.integers() | st.just(10**400),
     literal=st.floats(allow_nan=False) | st.integers(),

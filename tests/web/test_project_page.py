@@ -102,6 +102,17 @@ def test_it_filters_by_tag(client, html, cast, records):
     assert labels_on(html("/records/Private/tag/_finished_/")) == ["run-c", "run-b", "run-a"]
 
 
+def test_tag_counts_follow_new_records(client, html, cast, records):
+    client.force_login(cast.reader)
+
+    def counts():
+        return {tag["name"]: tag["count"] for tag in html("/records/Private/").context["tags"]}
+
+    assert counts() == {"_finished_": 3, "baseline": 1}
+    save(cast.owner, cast.project, "run-d", tags=["baseline", "new"])
+    assert counts() == {"_finished_": 3, "baseline": 2, "new": 1}
+
+
 def test_a_tag_with_a_plus_survives_the_links(client, html, cast):
     save(cast.owner, cast.project, "cpp", tags=["c++"])
     save(cast.owner, cast.project, "other", tags=["c"])

@@ -124,11 +124,12 @@ class Rows:
             for kind, column in VALUE_COLUMNS.items()
         ]
 
-    def rows_of(self, owner_ref):
-        rows = self.model.objects.filter(**{self.owner: owner_ref}, **dict(self.where))
-        if self.kind_column is not None:
-            rows = rows.filter(**{f"{self.kind_column}__in": list(VALUE_COLUMNS)})
-        return rows
+    def selection(self):
+        """The rows of this operand among its owner's rows."""
+        present = (
+            {} if self.kind_column is None else {f"{self.kind_column}__in": list(VALUE_COLUMNS)}
+        )
+        return Q(**dict(self.where), **present)
 
 
 @dataclass(frozen=True)
@@ -262,17 +263,19 @@ def any_of(*conditions):
 
 
 def combine(connector, conditions):
-    # `&` and `|` merge a chain of the same connector into one flat level of SQL.
     absorbing = connector == Q.OR
     if any(c is absorbing for c in conditions):
         return absorbing
-    rest = [as_q(c) for c in conditions if c is not (not absorbing)]
-    if not rest:
+    parts = []
+    for condition in conditions:
+        if condition is not (not absorbing):
+            # A chain of the same connector stays one flat level of SQL.
+            parts += condition.children if merges_into(condition, connector) else [condition]
+    if absorbing:
+        parts = merge_exists(parts)
+    if not parts:
         return not absorbing
-    result = rest[0]
-    for condition in rest[1:]:
-        result = result | condition if absorbing else result & condition
-    return result
+    return parts[0] if len(parts) == 1 else Q(*parts, _connector=connector)
 
 
 def as_q(condition):
@@ -433,15 +436,15 @@ class Evaluation:
             return self.test(node)
         if isinstance(node, BooleanExpr):
             # Both sides are built, in order, so that an error on either side is raised.
-            (lhs, left_depth), (rhs, right_depth) = (
-                self.condition(node.lhs),
-                self.condition(node.rhs),
-            )
-            combine = all_of if node.operator is BooleanOperator.And else any_of
-            return self.bounded(combine(lhs, rhs), max(left_depth, right_depth) + 1)
+            sides = self.condition(node.lhs), self.condition(node.rhs)
+            connector = Q.AND if node.operator is BooleanOperator.And else Q.OR
+            depth = 1 + max(d - merges_into(c, connector) for c, d in sides)
+            return self.bounded(combine(connector, [c for c, _ in sides]), depth)
         if isinstance(node, Negation):
             inner, depth = self.condition(node.inner)
-            return self.bounded(negate(inner), depth + 1)
+            # NOT NOT x is x: Django flips the flag of a negated Q back.
+            undone = isinstance(inner, Q) and inner.negated
+            return self.bounded(negate(inner), depth - 1 if undone else depth + 1)
         if isinstance(node, Latest):
             inner = (True, 0) if node.inner is None else self.condition(node.inner)
             return self.latest(inner[0]), 1
@@ -587,10 +590,35 @@ def outer(value):
 def exists(rows, owner_ref, condition):
     if condition is False:
         return False
-    matching = rows.rows_of(owner_ref)
-    if condition is not True:
-        matching = matching.filter(condition)
-    return Exists(matching)
+    return RowsExist(rows.model, rows.owner, owner_ref, all_of(rows.selection(), condition))
+
+
+class RowsExist(Exists):
+    """EXISTS over an owner's rows of a related table, remembering how it was made so that
+    `a || b` over the same table becomes one EXISTS with an OR inside."""
+
+    def __init__(self, model, owner, owner_ref, condition):
+        super().__init__(model.objects.filter(**{owner: owner_ref}).filter(condition))
+        self.key = (model, owner, owner_ref)
+        self.condition = condition
+
+
+def merge_exists(conditions):
+    """`EXISTS(a) OR EXISTS(b)` as `EXISTS(a OR b)` where both read the same rows.
+
+    One subquery instead of hundreds: PostgreSQL's JIT compiler otherwise spends seconds on a
+    machine-made query with a few hundred alternatives.
+    """
+    merged, order = {}, []
+    for condition in conditions:
+        key = condition.key if isinstance(condition, RowsExist) else id(condition)
+        if key not in merged:
+            order.append(key)
+            merged[key] = condition
+        else:
+            first = merged[key]
+            merged[key] = RowsExist(*key, first.condition | condition.condition)
+    return [merged[key] for key in order]
 
 
 def query_depth(node):

@@ -19,7 +19,7 @@ from reprostore.web import records as shown
 
 # Captured output and diffs can be many megabytes; the page shows this much of each.
 LONG_TEXT_SHOWN = 500_000
-TABLE_COLUMNS = [
+COLUMN_HEADINGS = [
     ("label", "Label"),
     ("timestamp", "Timestamp"),
     ("reason", "Reason"),
@@ -47,7 +47,7 @@ def project_page(request, project, data, records):
         "page": page,
         "rows": shown.table_rows(page.items, project_url),
         "sort": sort,
-        "columns": TABLE_COLUMNS,
+        "columns": COLUMN_HEADINGS,
         "query": query,
         "search_message": search_message,
         "active_tags": parse_tags(data.get("tags")),
@@ -77,11 +77,15 @@ def record_page(request, project, record):
         "diff": diff,
         "diff_cut": diff_cut,
         "history": shown.revision_history(record),
-        "repeats": project.records.filter(label=document.get("repeats")).exists()
-        if document.get("repeats")
-        else False,
+        "repeats_here": repeats_here(project, document),
     }
     return render(request, "records/record_detail.html", context)
+
+
+def repeats_here(project, document: dict) -> bool:
+    """Whether the record this one repeats is in the project, to link it."""
+    repeated = document.get("repeats")
+    return isinstance(repeated, str) and project.records.filter(label=repeated).exists()
 
 
 def permissions_page(request, project, data):

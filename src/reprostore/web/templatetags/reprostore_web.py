@@ -1,12 +1,11 @@
 """Small formatting helpers for the pages."""
 
-import datetime
-import json
 from urllib.parse import quote
 
 from django import template
 
 from reprostore.records.negotiation import raw_query_value
+from reprostore.web import formatting
 
 register = template.Library()
 
@@ -15,69 +14,12 @@ register = template.Library()
 RAW_PARAMETERS = ("tags",)
 
 
-@register.filter
-def duration(seconds):
-    """1.25 s, 3 min 4 s, 2 h 5 min: run times as people say them."""
-    if seconds is None or isinstance(seconds, bool):
-        return "—"
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        return str(seconds)
-    if seconds < 60:
-        return f"{seconds:.3g} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"
-
-
-@register.filter
-def epoch(seconds):
-    """Seconds since 1970 (outpack times) as an aware datetime."""
-    try:
-        return datetime.datetime.fromtimestamp(float(seconds), tz=datetime.UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
-
-
-@register.filter
-def short_hash(text):
-    """The first 12 hex digits of a digest, with `sha256:` and the like taken off."""
-    text = str(text or "")
-    return text.split(":", 1)[-1][:12]
-
-
-@register.filter
-def pretty_json(value):
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
-
-
-@register.filter
-def show_value(value):
-    """A parameter or field value as text: strings bare, everything else as JSON."""
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        # Parameters are kept as doubles, as outpack compares them; 50.0 was most likely 50.
-        return str(int(value))
-    return json.dumps(value, default=str)
-
-
-@register.filter
-def value_type(value):
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return "null"
-    return "list" if isinstance(value, list) else "object"
+register.filter("duration", formatting.duration)
+register.filter("epoch", formatting.epoch)
+register.filter("short_hash", formatting.short_hash)
+register.filter("pretty_json", formatting.pretty_json)
+register.filter("show_value", formatting.show_value)
+register.filter("value_type", formatting.value_type)
 
 
 @register.simple_tag(takes_context=True)
