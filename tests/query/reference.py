@@ -56,9 +56,7 @@ def kind(value):
 
 def as_query_value(value):
     """A JSON value as the rules see it: ints become doubles; null, lists, objects are absent."""
-    if isinstance(value, bool) or isinstance(value, str):
-        return [value]
-    if isinstance(value, float):
+    if isinstance(value, bool | str | float):
         return [value]
     if isinstance(value, int):
         try:

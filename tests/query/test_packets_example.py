@@ -227,3 +227,11 @@ def test_a_long_flat_query_is_one_statement(example, django_assert_max_num_queri
     query = " || ".join(f'parameter:disease == "D{i}"' for i in range(500)) + ' || name == "x"'
     with django_assert_max_num_queries(2):
         assert search(query) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["(" * 5000 + "latest()" + ")" * 5000, "latest(" * 1000 + "latest()" + ")" * 1000],
+)
+def test_queries_thousands_of_levels_deep_are_evaluated(example, query):
+    assert search(query) == [NEWEST_ID]

@@ -120,9 +120,8 @@ THIS = st.one_of(st.none(), st.dictionaries(st.sampled_from(PARAMETER_NAMES), PA
     this=THIS,
 )
 def test_sql_evaluation_equals_the_reference(db, packets, query, this):
-    generated = [
-        (i, name, parameters) for i, (name, parameters) in zip(packet_ids(len(packets)), packets)
-    ]
+    ids = packet_ids(len(packets))
+    generated = [(i, name, parameters) for i, (name, parameters) in zip(ids, packets, strict=True)]
     index_packets(generated)
     text = to_text(query)
     expected = outcome(Reference(reference_rows(generated), this=this).ids, parse(text))

@@ -145,3 +145,12 @@ def test_stored_metadata_under_another_id_is_a_broken_root(tmp_path):
     path.write_bytes(with_())
     with pytest.raises(BrokenRoot, match=f"different packet id '{PACKET}'"):
         read_stored_metadata(path)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_malformed_metadata(constant):
+    from reprostore.packets.errors import InvalidData
+    from reprostore.packets.metadata import decode_json
+
+    with pytest.raises(InvalidData, match=f"{constant} is not valid JSON"):
+        decode_json(f'{{"id": "x", "parameters": {{"a": {constant}}}}}'.encode())

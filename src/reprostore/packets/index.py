@@ -136,7 +136,9 @@ def add_packet(metadata, hash):
             create_packet_rows(metadata, hash)
     except IntegrityError:
         # Another worker indexed it first; the file is immutable, so its rows are the same.
-        pass
+        # Any other integrity failure must not pass for that.
+        if not Packet.objects.filter(id=metadata.id).exists():
+            raise
 
 
 def create_packet_rows(metadata, hash):

@@ -63,9 +63,19 @@ def parse_metadata(body):
     )
 
 
+def reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def strict_json(text):
+    """JSON as outpack's serde reads it: NaN and Infinity are errors, not numbers (the database's
+    JSON columns refuse them too)."""
+    return json.loads(text, parse_constant=reject_constant)
+
+
 def decode_json(body):
     try:
-        data = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
+        data = strict_json(body.decode("utf-8") if isinstance(body, bytes) else body)
     except UnicodeDecodeError:
         raise InvalidData("Malformed metadata: the body is not valid UTF-8") from None
     except ValueError as e:

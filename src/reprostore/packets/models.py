@@ -73,10 +73,13 @@ class PacketDependency(models.Model):
 class PacketParameter(TypedParameter):
     """One parameter per row, typed so that `parameter:x > 1` is an indexed SQL comparison."""
 
-    packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="parameter_rows")
+    # The unique (packet, name) constraint is also the index a query's correlated EXISTS uses; an
+    # index led by the name makes SQLite scan every row of that name per packet (quadratic).
+    packet = models.ForeignKey(
+        Packet, on_delete=models.CASCADE, related_name="parameter_rows", db_index=False
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["packet", "name"], name="one_value_per_parameter")
         ]
-        indexes = [models.Index(fields=["name", "kind", "number"], name="packet_parameter_number")]

@@ -6,7 +6,9 @@ project's records): True (all of them), False (none) or a Q. A comparison of a p
 SQL statement selects the result on SQLite and PostgreSQL alike. Only `latest(...)` and
 `single(...)` run a query of their own while the condition is built: `single` must count its
 matches to fail as the reference does, and fixing `latest` to one id keeps nested calls from
-nesting subqueries (SQLite's parser gives up after a few dozen levels).
+nesting subqueries (SQLite's parser gives up after a few dozen levels). For the same reason a
+condition nested deeper than MAX_SQL_DEPTH is run on its own and replaced by its ids; only
+machine-made queries get there.
 
 The same code serves packets and records; a `Table` says where a table keeps the id, the name,
 the parameters and any other lookups (see `packets.py` and `records.py`).
@@ -14,6 +16,7 @@ the parameters and any other lookups (see `packets.py` and `records.py`).
 
 import json
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -40,7 +43,7 @@ from reprostore.query.ast import (
     Test,
     TestOperator,
 )
-from reprostore.query.parse import recursion_limit
+from reprostore.query.parse import parse, recursion_limit
 
 STRING, NUMBER, BOOLEAN = Kind.STRING.value, Kind.NUMBER.value, Kind.BOOLEAN.value
 VALUE_COLUMNS = {STRING: "text", NUMBER: "number", BOOLEAN: "boolean"}
@@ -77,6 +80,20 @@ FRAMES_PER_LEVEL = 12
 
 THIS_UNSUPPORTED = "this parameters are not supported in this context"
 ENVIRONMENT_UNSUPPORTED = "environment lookup is not supported in this context"
+
+
+# Real queries are a line or two; a parse of deeply nested invalid text takes about a second per
+# 5,000 levels, so a search box or URL parameter must not be able to ask for more.
+MAX_QUERY_LENGTH = 10_000
+
+
+def parse_search(text: str, dialect: str = "outpack"):
+    """Parse a query that came from a user, refusing ones too long to be real."""
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(
+            f"The query is {len(text):,} characters long; at most {MAX_QUERY_LENGTH:,} are allowed"
+        )
+    return parse(text, dialect=dialect)
 
 
 class EvaluationError(ValueError):
@@ -420,13 +437,16 @@ class Evaluation:
 
     def select(self, node):
         """The universe's rows matching `node`, as a queryset in the universe's order."""
-        with recursion_limit(FRAMES_PER_LEVEL * query_depth(node)):
+        depth = query_depth(node)
+        # The limit is process-wide and taken under a lock, so only deep queries raise it.
+        deep = recursion_limit(FRAMES_PER_LEVEL * depth) if depth > 50 else nullcontext()
+        with deep:
             condition, _ = self.condition(node)
         if condition is True:
             return self.universe.all()
         if condition is False:
             return self.universe.none()
-        return self.universe.filter(condition)
+        return self.universe.filter(finished(condition))
 
     def condition(self, node):
         """(condition, how deeply its SQL nests): the rows of the universe that `node` selects."""
@@ -464,7 +484,7 @@ class Evaluation:
 
     def matching(self, condition):
         rows = self.universe.order_by()
-        return rows if condition is True else rows.filter(condition)
+        return rows if condition is True else rows.filter(finished(condition))
 
     def latest(self, condition):
         if condition is False:
@@ -588,19 +608,41 @@ def outer(value):
 
 
 def exists(rows, owner_ref, condition):
+    """The owner has a row of `rows` passing `condition`.
+
+    Always a correlated EXISTS: `pk IN (SELECT owner ...)` was tried, and on SQLite it is
+    slower whenever the rest of the query already narrows the owners (`name == "x" && ...`).
+    """
     if condition is False:
         return False
-    return RowsExist(rows.model, rows.owner, owner_ref, all_of(rows.selection(), condition))
+    condition = all_of(rows.selection(), condition)
+    return RowsExist(rows.model, rows.owner, owner_ref, condition)
 
 
-class RowsExist(Exists):
-    """EXISTS over an owner's rows of a related table, remembering how it was made so that
-    `a || b` over the same table becomes one EXISTS with an OR inside."""
+class RowsExist:
+    """EXISTS over an owner's rows of a related table, kept as its parts until `finished` so
+    that `a || b` over the same table becomes one EXISTS with an OR inside, built once."""
+
+    conditional = True
 
     def __init__(self, model, owner, owner_ref, condition):
-        super().__init__(model.objects.filter(**{owner: owner_ref}).filter(condition))
         self.key = (model, owner, owner_ref)
         self.condition = condition
+
+    def as_exists(self):
+        model, owner, owner_ref = self.key
+        rows = model.objects.filter(**{owner: owner_ref})
+        return Exists(rows.filter(finished(self.condition)))
+
+
+def finished(condition):
+    """The condition with every RowsExist turned into Django's Exists()."""
+    if isinstance(condition, RowsExist):
+        return condition.as_exists()
+    if isinstance(condition, Q):
+        children = [finished(child) for child in condition.children]
+        return Q(*children, _connector=condition.connector, _negated=condition.negated)
+    return condition
 
 
 def merge_exists(conditions):
@@ -617,7 +659,7 @@ def merge_exists(conditions):
             merged[key] = condition
         else:
             first = merged[key]
-            merged[key] = RowsExist(*key, first.condition | condition.condition)
+            merged[key] = RowsExist(*key, any_of(first.condition, condition.condition))
     return [merged[key] for key in order]
 
 

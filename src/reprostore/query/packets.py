@@ -7,8 +7,7 @@ outpack_server does not narrow a search to unpacked packets, pyorderly does.
 from reprostore.packets.errors import RootError
 from reprostore.packets.index import sync_index
 from reprostore.packets.models import Packet, PacketParameter
-from reprostore.query.evaluate import Table, select
-from reprostore.query.parse import parse
+from reprostore.query.evaluate import Table, parse_search, select
 
 
 def newest_id_first(connection):
@@ -32,7 +31,7 @@ def select_packets(packets, text, *, this=None):
     `packets` is the universe: `!x` means "in `packets` but not in x" and `latest()` is its
     greatest id. Raises ValueError (a ParseError or EvaluationError) with the reference's message.
     """
-    return select(packets, PACKETS, parse(text), this=this)
+    return select(packets, PACKETS, parse_search(text), this=this)
 
 
 def search(text, *, this=None):

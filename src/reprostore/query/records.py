@@ -23,8 +23,7 @@ recent run, as `smt list` sorts, because labels need not be time stamps. `single
 from django.db.models import F
 from django.db.models.functions import Collate
 
-from reprostore.query.evaluate import Column, Rows, Table, Timestamp, select
-from reprostore.query.parse import parse
+from reprostore.query.evaluate import Column, Rows, Table, Timestamp, parse_search, select
 from reprostore.records.models import RecordParameter, RecordTag
 
 BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
@@ -60,4 +59,4 @@ def select_records(records, text, *, this=None):
 
     Raises ValueError (a ParseError or EvaluationError) with a message for the person asking.
     """
-    return select(records, RECORDS, parse(text, dialect="records"), this=this)
+    return select(records, RECORDS, parse_search(text, "records"), this=this)

@@ -93,10 +93,15 @@ class RecordTag(models.Model):
 
 
 class RecordParameter(TypedParameter):
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="parameter_rows")
+    # Queries test parameters with a correlated EXISTS per record. An index that starts with the
+    # name tempts SQLite (without statistics) to scan every row of that name for every record,
+    # which is quadratic: 22 s for `parameter:n > 300` on 10,000 records, 10 ms with this one.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="parameter_rows", db_index=False
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["name", "kind"], name="record_parameter_name")]
+        indexes = [models.Index(fields=["record", "name"], name="record_parameter_lookup")]
 
 
 class Revision(models.Model):
