@@ -98,6 +98,6 @@ def test_an_unservable_root_is_the_usual_500(client, settings, tmp_path, db):
 
 
 def test_an_overlong_query_is_refused_before_parsing(client, example):
-    response = client.get("/outpack/query", {"q": "(" * 20_000})
+    response = client.get("/outpack/query", {"q": "(" * 60_000})
     assert response.status_code == 400
-    assert "at most 10,000 are allowed" in response.json()["errors"][0]["detail"]
+    assert "at most 50,000 are allowed" in response.json()["errors"][0]["detail"]

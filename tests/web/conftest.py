@@ -6,28 +6,6 @@ from tests.support.records import record_body
 from tests.web.support import add_packet, png_chart
 
 
-def query_evaluation_ready(module: str) -> bool:
-    try:
-        __import__(f"reprostore.query.{module}")
-    except ImportError:
-        return False
-    return True
-
-
-# The query app evaluates searches; until it does, the pages say so and these tests wait.
-needs_record_search = pytest.mark.skipif(
-    not query_evaluation_ready("records"),
-    reason="waiting for reprostore.query.records.select_records (query issue)",
-)
-needs_packet_search = pytest.mark.skipif(
-    not query_evaluation_ready("packets"),
-    reason="waiting for reprostore.query.packets.select_packets (query issue)",
-)
-without_record_search = pytest.mark.skipif(
-    query_evaluation_ready("records"), reason="record search exists now"
-)
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
     # Rolled-back tests reuse ids on SQLite, so a cache key of one test could meet another's.

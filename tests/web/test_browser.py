@@ -13,7 +13,6 @@ import requests
 
 from tests.conftest import PASSWORD
 from tests.support.server import start_server
-from tests.web.conftest import needs_record_search
 from tests.web.support import png_chart, push_packet, put_record
 
 pytestmark = pytest.mark.browser
@@ -220,7 +219,6 @@ def test_the_records_table_sorts_and_filters_on_the_server(open_page):
     assert rows.count() == 1
 
 
-@needs_record_search
 def test_searching_with_a_query(open_page):
     page = open_page("alice")
     page.goto(f"/records/{PROJECT}/")

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.web.conftest import needs_packet_search
 from tests.web.support import png_chart
 
 
@@ -116,13 +115,11 @@ def test_a_store_without_an_outpack_root_says_so(signed_in, settings, tmp_path):
     assert "This store has no outpack root" in response.content.decode()
 
 
-@needs_packet_search
 def test_packets_are_searched_with_the_query_language(signed_in, packets):
     response = signed_in.get("/packets/?q=parameter:tolerance+%3C+0.01")
     assert [packet.id for packet in response.context["page"].items] == [packets.fit]
 
 
-@needs_packet_search
 def test_a_bad_packet_query_is_explained(signed_in, packets):
     response = signed_in.get("/packets/?q=name+%3D%3D")
     assert response.status_code == 200

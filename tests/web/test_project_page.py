@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.web.conftest import needs_record_search, save, without_record_search
+from tests.web.conftest import save
 
 
 def labels_on(response) -> list[str]:
@@ -137,15 +137,6 @@ def test_admins_get_a_link_to_the_permissions(client, html, cast, records):
     assert "/records/Private/permissions/" not in html("/records/Private/").content.decode()
 
 
-@without_record_search
-def test_without_query_evaluation_the_search_says_so(client, html, cast, records):
-    client.force_login(cast.reader)
-    response = html("/records/Private/?q=parameter:a+%3E+2")
-    assert "Search is not available yet" in response.content.decode()
-    assert len(labels_on(response)) == 3
-
-
-@needs_record_search
 def test_it_searches_with_the_query_language(client, html, cast, records):
     client.force_login(cast.reader)
     response = html("/records/Private/?q=parameter:a+%3E+2")
@@ -153,7 +144,6 @@ def test_it_searches_with_the_query_language(client, html, cast, records):
     assert 'value="parameter:a &gt; 2"' in response.content.decode()
 
 
-@needs_record_search
 def test_a_bad_query_is_explained_on_the_page(client, html, cast, records):
     client.force_login(cast.reader)
     response = html("/records/Private/?q=parameter:a+%3E%3E+2")

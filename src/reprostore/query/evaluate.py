@@ -82,9 +82,10 @@ THIS_UNSUPPORTED = "this parameters are not supported in this context"
 ENVIRONMENT_UNSUPPORTED = "environment lookup is not supported in this context"
 
 
-# Real queries are a line or two; a parse of deeply nested invalid text takes about a second per
-# 5,000 levels, so a search box or URL parameter must not be able to ask for more.
-MAX_QUERY_LENGTH = 10_000
+# Real queries are a line or two (deep test queries a few 10,000 characters); a parse of deeply
+# nested invalid text takes about a second per 5,000 levels, so a search box or URL parameter
+# must not be able to ask for far more.
+MAX_QUERY_LENGTH = 50_000
 
 
 def parse_search(text: str, dialect: str = "outpack"):

@@ -1,35 +1,22 @@
-"""The search box: query-language text in, a narrowed queryset (or a message) out.
+"""The search box: query-language text in, a narrowed queryset (or a message) out."""
 
-Evaluation lives in the query app. It is imported when a search is made, so that pages keep
-working, and say so, on a server whose query evaluation is not there.
-"""
+from reprostore.query.packets import select_packets
+from reprostore.query.records import select_records
 
-UNAVAILABLE = "Search is not available yet on this server."
+
+def narrowed(rows, text: str, select):
+    """(rows matching `text`, None), or (no rows, the query's error message for the person)."""
+    if not text:
+        return rows, None
+    try:
+        return select(rows, text), None
+    except ValueError as error:
+        return rows.none(), str(error)
 
 
 def search_records(records, text: str):
-    """(records matching `text`, None) or (records unchanged, a message for the person)."""
-    if not text:
-        return records, None
-    try:
-        from reprostore.query.records import select_records
-    except ImportError:
-        return records, UNAVAILABLE
-    try:
-        return select_records(records, text), None
-    except ValueError as error:
-        return records.none(), str(error)
+    return narrowed(records, text, select_records)
 
 
 def search_packets(packets, text: str):
-    """(packets matching `text`, None) or (packets unchanged, a message for the person)."""
-    if not text:
-        return packets, None
-    try:
-        from reprostore.query.packets import select_packets
-    except ImportError:
-        return packets, UNAVAILABLE
-    try:
-        return select_packets(packets, text), None
-    except ValueError as error:
-        return packets.none(), str(error)
+    return narrowed(packets, text, select_packets)
