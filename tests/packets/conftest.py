@@ -11,8 +11,8 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 
 from reprostore.packets.index import forget_sync_state
+from tests.support.fixtures import OUTPACK_FIXTURES as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "outpack"
 SCHEMAS = FIXTURES / "schema" / "server"
 JSON = "application/json"
 

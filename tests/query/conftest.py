@@ -10,8 +10,7 @@ from reprostore.packets.index import add_packet, forget_sync_state, reindex
 from reprostore.packets.metadata import parse_metadata
 from reprostore.packets.models import Packet
 from reprostore.packets.root import init_root, open_root
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "outpack"
+from tests.support.fixtures import OUTPACK_FIXTURES as FIXTURES
 
 
 def index_root(settings, path):

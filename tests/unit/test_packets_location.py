@@ -2,7 +2,6 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,9 @@ from reprostore.packets.location import (
     write_entry,
 )
 from reprostore.packets.root import init_root, open_root
+from tests.support.fixtures import OUTPACK_FIXTURES as FIXTURES
 
 pytestmark = pytest.mark.nodb
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "outpack"
 PACKET = "20240101-120000-0123abcd"
 
 

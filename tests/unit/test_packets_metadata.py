@@ -3,7 +3,6 @@
 import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,9 @@ from reprostore.packets.metadata import (
     write_metadata,
 )
 from reprostore.packets.root import init_root, open_root
+from tests.support.fixtures import OUTPACK_FIXTURES as FIXTURES
 
 pytestmark = pytest.mark.nodb
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "outpack"
 PACKET = "20240101-120000-0123abcd"
 VALID = {
     "schema_version": "0.1.1",

@@ -2,16 +2,15 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from pyorderly.outpack.root import root_open
 
 from reprostore.packets.errors import RootError
 from reprostore.packets.root import describe_root, init_root, open_root
+from tests.support.fixtures import OUTPACK_FIXTURES as FIXTURES
 
 pytestmark = pytest.mark.nodb
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "outpack"
 
 
 def test_init_with_defaults_makes_a_servable_root(tmp_path):
