@@ -132,7 +132,7 @@ def burst_reprostore(
         store_url = f"http://{common.USER}:{common.PASSWORD}@127.0.0.1:{server.port}/records/"
         project = SmtProject(directory / "sim", store_url, name=PROJECT)
         project.smt("configure", "--labelgenerator=uuid")
-        result = Burst(f"reprostore ({database}, {workers} workers)", n)
+        result = Burst(common.server_label(database, workers), n)
         run_burst(project, result, sleep, timeout)
         result.found, result.complete = count_reprostore(server)
     return result
@@ -144,7 +144,7 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=3.0, help="seconds each job sleeps (3)")
     parser.add_argument("--timeout", type=float, default=900, help="bound on one burst (900 s)")
     parser.add_argument("--no-baseline", action="store_true", help="skip sumatra's own store")
-    args = parser.parse_args()
+    args = common.parse_arguments(parser)
     common.print_header("burst: N concurrent `smt run` jobs, then count the records kept")
 
     results = []

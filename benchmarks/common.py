@@ -6,8 +6,11 @@ benchmark measures exactly what the live-server tests exercise.
 
 import argparse
 import contextlib
+import hashlib
+import json
 import os
 import platform
+import random
 import signal
 import statistics
 import sys
@@ -22,7 +25,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.support import databases  # noqa: E402
-from tests.support.server import LiveServer, add_users  # noqa: E402
+from tests.support.server import LiveServer, add_users, free_port  # noqa: E402, F401
 
 USER = "bench"
 PASSWORD = "bench-pass-word"
@@ -88,7 +91,25 @@ def argument_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory (stores and logs)"
     )
+    parser.add_argument(
+        "--gunicorn-args",
+        default="",
+        help="extra gunicorn options for the server, e.g. '--keep-alive 0' (GUNICORN_CMD_ARGS)",
+    )
     return parser
+
+
+def parse_arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    args = parser.parse_args()
+    if args.gunicorn_args:
+        # gunicorn reads this variable itself; the servers inherit this process's environment.
+        os.environ["GUNICORN_CMD_ARGS"] = args.gunicorn_args
+    return args
+
+
+def server_label(database: str, workers: int) -> str:
+    extra = os.environ.get("GUNICORN_CMD_ARGS", "")
+    return f"reprostore ({database}, {workers} workers{', ' + extra if extra else ''})"
 
 
 @contextlib.contextmanager
@@ -143,14 +164,20 @@ def warm_up(server: LiveServer, path: str, workers: int) -> None:
         session.get(server.url + path, timeout=600).raise_for_status()
 
 
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants, from /proc."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        for task in Path(f"/proc/{pids[index]}/task").glob("*"):
+            with contextlib.suppress(OSError, ValueError):
+                pids += [int(child) for child in (task / "children").read_text().split()]
+        index += 1
+    return pids
+
+
 def worker_pids(server: LiveServer) -> list[int]:
     """The gunicorn master (the `serve` process after its exec) and its workers."""
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children")
-    pids = [master]
-    with contextlib.suppress(OSError):
-        pids += [int(pid) for pid in children.read_text().split()]
-    return pids
+    return process_tree(server.process.pid)
 
 
 def rss_bytes(pid: int) -> int:
@@ -180,6 +207,16 @@ def postgres_backend_pids(server: LiveServer) -> list[int]:
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
         ).fetchall()
     return [pid for (pid,) in rows]
+
+
+def analyze_postgres(server: LiveServer) -> None:
+    if not server.database_url:
+        return
+    import psycopg
+
+    dsn = server.database_url.replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute("ANALYZE")
 
 
 def server_cpu_seconds(server: LiveServer) -> float:
@@ -364,3 +401,59 @@ def dependency(rng, package: str) -> dict:
         "diff": "",
         "source": None,
     }
+
+
+# Packets
+PACKET_NAMES = [f"report-{i}" for i in range(50)]
+DISEASES = ("YF", "measles", "cholera")
+
+
+def write_packets(root: Path, count: int, seed: int = 5, contents: int = 100) -> dict:
+    """An outpack root (file store, complete tree) holding `count` unpacked packets, written
+    directly as spec §1-2 lays them out, each with one small file out of `contents` distinct
+    ones; returns {id: metadata}."""
+    from pyorderly.outpack.init import outpack_init
+
+    outpack_init(root, use_file_store=True, require_complete_tree=True, path_archive=None)
+    rng = random.Random(seed)
+    outpack = root / ".outpack"
+    blobs = [f"result {i}\n".encode() * 20 for i in range(contents)]
+    hashes = []
+    for content in blobs:
+        digest = hashlib.sha256(content).hexdigest()
+        path = outpack / "files" / "sha256" / digest[:2] / digest[2:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        hashes.append((f"sha256:{digest}", len(content)))
+    (outpack / "location" / "local").mkdir(parents=True, exist_ok=True)
+    start = 1_700_000_000
+    packets = {}
+    for index in range(count):
+        stamp = start + index * 60
+        packet_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(stamp)) + f"-{index:08x}"
+        file_hash, size = hashes[index % len(hashes)]
+        metadata = {
+            "schema_version": "0.1.1",
+            "name": PACKET_NAMES[index % len(PACKET_NAMES)],
+            "id": packet_id,
+            "time": {"start": stamp, "end": stamp + rng.uniform(1, 100)},
+            "parameters": {
+                "a": rng.randrange(10),
+                "b": round(rng.uniform(0, 1), 3),
+                "disease": rng.choice(DISEASES),
+            },
+            "files": [{"path": "result.txt", "size": size, "hash": file_hash}],
+            "depends": [],
+            "git": None,
+            "custom": {"orderly": {"role": [], "artefacts": [], "description": {}}},
+        }
+        text = json.dumps(metadata, separators=(",", ":")).encode()
+        (outpack / "metadata" / packet_id).write_bytes(text)
+        entry = {
+            "packet": packet_id,
+            "time": stamp + 120.0,
+            "hash": f"sha256:{hashlib.sha256(text).hexdigest()}",
+        }
+        (outpack / "location" / "local" / packet_id).write_text(json.dumps(entry))
+        packets[packet_id] = metadata
+    return packets

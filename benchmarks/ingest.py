@@ -43,7 +43,7 @@ class Ingest:
 
 
 def ingest_reprostore(database: str, directory: Path, documents, clients: int, workers: int):
-    result = Ingest(f"reprostore ({database}, {workers} workers)", sent=len(documents))
+    result = Ingest(common.server_label(database, workers), sent=len(documents))
     with common.reprostore_server(database, directory, workers) as server:
         session = client_session()
         for project in sorted({project for project, _ in documents}):
@@ -215,7 +215,7 @@ def main() -> None:
         help="process counts for sumatra's own store (32,1: the burst, and its best case with "
         "no contention; empty to skip)",
     )
-    args = parser.parse_args()
+    args = common.parse_arguments(parser)
     common.print_header(f"ingest: {args.clients} clients save {args.records} records")
     documents = common.realistic_documents(args.records, args.seed)
     megabytes = sum(len(json.dumps(d)) for _, d in documents) / 1e6
