@@ -35,7 +35,12 @@ def database_config(url: str, conn_max_age: int = 60, lock_timeout: float = 60) 
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     config.setdefault("OPTIONS", {})
     config["OPTIONS"].setdefault("connect_timeout", 10)
-    config["OPTIONS"].setdefault("options", f"-c lock_timeout={int(lock_timeout * 1000)}")
+    # Listings stream through server-side cursors, which PostgreSQL plans for the first 10% of
+    # rows by default; without statistics that chose a plan of minutes for a filtered 100,000-row
+    # project (120 ms without a cursor). Plan cursors for all their rows.
+    config["OPTIONS"].setdefault(
+        "options", f"-c lock_timeout={int(lock_timeout * 1000)} -c cursor_tuple_fraction=1"
+    )
     return config
 
 
