@@ -32,25 +32,6 @@ PASSWORD = "bench-pass-word"
 DATABASES = ("sqlite", "postgres")
 
 
-class BenchServer(LiveServer):
-    """LiveServer that waits out a slow start: on a loaded 2-core machine the first /health
-    can take longer than the helper's 2 s read timeout, which it does not retry."""
-
-    def wait_until_up(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                if requests.get(self.url + "/health", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start in {timeout:.0f} s: {self.log.read_text()}")
-
-
 def switch_off_internet_probe() -> None:
     """Nothing may leave this machine: replace sumatra's probe of a public address in this
     process, before `sumatra.launch` imports it by name (see tests/support/sitecustomize)."""
@@ -134,7 +115,7 @@ def reprostore_server(database: str, directory: Path, workers: int, **environ):
     saved = {name: os.environ.get(name) for name in environ}
     os.environ.update(environ)
     try:
-        server = BenchServer(directory / "store", database_url, workers=workers)
+        server = LiveServer(directory / "store", database_url, workers=workers)
     finally:
         for name, value in saved.items():
             if value is None:
