@@ -4,7 +4,7 @@
     python benchmarks/query.py --database postgres  # a fresh PostgreSQL database, dropped after
 
 It bulk-inserts an index of realistic packets (names of orderly reports, typed parameters),
-then runs each query with reprostore's evaluator (`reprostore.query.packets.search`: parse, one
+then runs each query with reprostore's evaluator (`reprostore.packets.search.search`: parse, one
 or two SQL statements, ids sorted) and with pyorderly's `eval_query` over the same metadata
 already loaded into memory, which is how pyorderly searches. Both must find the same ids. Times
 are the best of several runs, in milliseconds; the ratio is pyorderly's time over ours.
@@ -179,7 +179,7 @@ def best_time(function, repeat):
 def compare(options, metadata):
     import outpack_query_parser
 
-    from reprostore.query.packets import search
+    from reprostore.packets.search import search
 
     single_id = sorted(metadata)[len(metadata) // 3]
     rows = []

@@ -75,11 +75,11 @@ from django.db import transaction
 from reprostore.lib.parameters import typed_value
 from reprostore.records import documents
 from reprostore.records.models import Level, Project, Record, RecordParameter, RecordTag
-from reprostore.records.permissions import grant
+from reprostore.records.operations import do_grant
 
 user = get_user_model().objects.get(username={user!r})
 project = Project.objects.create(name={project!r}, created_by=user)
-grant(project, user, Level.ADMIN)
+do_grant(None, project, user, Level.ADMIN)
 
 def load(batch):
     with transaction.atomic():

@@ -109,11 +109,11 @@ def fill_store(count: int):
     from reprostore.lib.parameters import typed_value
     from reprostore.records import documents
     from reprostore.records.models import Level, Project, Record, RecordParameter, RecordTag
-    from reprostore.records.permissions import grant
+    from reprostore.records.operations import do_grant
 
     owner = get_user_model().objects.create_user("ann", password="benchmark-only")
     project = Project.objects.create(name=PROJECT, long_name="Ring network scan", created_by=owner)
-    grant(project, owner, Level.ADMIN)
+    do_grant(None, project, owner, Level.ADMIN)
     rng = random.Random(4711)
     start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
     for first in range(0, count, BATCH):

@@ -4,9 +4,49 @@ import base64
 
 import pytest
 
+from tests.support.databases import test_database
 from tests.support.server import start_server
 
 PASSWORD = "correct horse battery"
+
+# Fixtures that give a test the database of the run (pytest-django's, and ours built on them).
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+    "live_server_module",
+    "django_user_model",
+    "admin_user",
+    "admin_client",
+    "cast",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `nodb` need no database, so they run in the SQLite pass only.
+
+    On the PostgreSQL pass they are deselected (reported as "deselected", never as skipped).
+    A `nodb` test that asks for the database is a mistake in the marker, so it is refused.
+    """
+    wrong = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("nodb")
+        and (
+            item.get_closest_marker("django_db")
+            or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+    ]
+    if wrong:
+        raise pytest.UsageError("marked nodb but uses the database: " + ", ".join(wrong))
+    if test_database() != "postgres":
+        return
+    deselected = [item for item in items if item.get_closest_marker("nodb")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("nodb")]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -37,7 +77,7 @@ class Cast:
         from django.contrib.auth import get_user_model
 
         from reprostore.records.models import Level, Project
-        from reprostore.records.permissions import grant
+        from reprostore.records.operations import do_grant
 
         User = get_user_model()
         self.owner = User.objects.create_user("alice", password=PASSWORD)
@@ -48,9 +88,9 @@ class Cast:
         self.project = Project.objects.create(name="Private", created_by=self.owner)
         self.public = Project.objects.create(name="Public", public=True, created_by=self.owner)
         for project in (self.project, self.public):
-            grant(project, self.owner, Level.ADMIN)
-            grant(project, self.writer, Level.WRITE)
-            grant(project, self.reader, Level.READ)
+            do_grant(None, project, self.owner, Level.ADMIN)
+            do_grant(None, project, self.writer, Level.WRITE)
+            do_grant(None, project, self.reader, Level.READ)
 
 
 @pytest.fixture

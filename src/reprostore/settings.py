@@ -2,17 +2,23 @@
 
 `reprostore --root DIR --database URL ...` turns its flags into the REPROSTORE_* variables below
 before Django reads this module. A host project that only adds our apps does not use this file.
+
+Every variable is read strictly (see reprostore.lib.env): a value that cannot be read, such as
+`REPROSTORE_DEBUG=maybe` or `REPROSTORE_DB_TIMEOUT=soon`, stops start-up with
+ImproperlyConfigured naming it. An empty variable counts as unset.
 """
 
 import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
+from reprostore.lib.conf import DEFAULTS, OUTPACK_ANONYMOUS_LEVELS
 from reprostore.lib.database import database_config, default_sqlite_url
+from reprostore.lib.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
-
-def _env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _secret_key(root: Path) -> str:
@@ -26,29 +32,44 @@ def _secret_key(root: Path) -> str:
     return secrets.token_urlsafe(50)
 
 
-REPROSTORE_ROOT = Path(os.environ.get("REPROSTORE_ROOT") or os.getcwd()).resolve()
-REPROSTORE_DATABASE_URL = os.environ.get("REPROSTORE_DATABASE_URL") or default_sqlite_url(
-    REPROSTORE_ROOT
+def _database(url: str) -> dict:
+    try:
+        return database_config(
+            url,
+            conn_max_age=env_int("REPROSTORE_CONN_MAX_AGE", 60, minimum=0),
+            lock_timeout=env_float("REPROSTORE_DB_TIMEOUT", 60, minimum=0),
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"REPROSTORE_DATABASE_URL: {error}") from None
+
+
+REPROSTORE_ROOT = Path(env_str("REPROSTORE_ROOT", os.getcwd())).resolve()
+REPROSTORE_DATABASE_URL = env_str("REPROSTORE_DATABASE_URL", default_sqlite_url(REPROSTORE_ROOT))
+REPROSTORE_OUTPACK_ANONYMOUS = env_choice(
+    "REPROSTORE_OUTPACK_ANONYMOUS",
+    DEFAULTS["REPROSTORE_OUTPACK_ANONYMOUS"],
+    OUTPACK_ANONYMOUS_LEVELS,
 )
-REPROSTORE_OUTPACK_ANONYMOUS = os.environ.get("REPROSTORE_OUTPACK_ANONYMOUS", "write")
-REPROSTORE_OUTPACK_SYNC_SECONDS = float(os.environ.get("REPROSTORE_OUTPACK_SYNC_SECONDS", "1"))
-REPROSTORE_ALLOW_PROJECT_CREATION = os.environ.get("REPROSTORE_ALLOW_PROJECT_CREATION", "1") == "1"
+REPROSTORE_OUTPACK_SYNC_SECONDS = env_float(
+    "REPROSTORE_OUTPACK_SYNC_SECONDS", DEFAULTS["REPROSTORE_OUTPACK_SYNC_SECONDS"], minimum=0
+)
+REPROSTORE_ALLOW_PROJECT_CREATION = env_bool(
+    "REPROSTORE_ALLOW_PROJECT_CREATION", DEFAULTS["REPROSTORE_ALLOW_PROJECT_CREATION"]
+)
+# Who may read /metrics: anyone (none), any signed-in user (user), or superusers only.
+REPROSTORE_METRICS_AUTH = env_choice(
+    "REPROSTORE_METRICS_AUTH", "none", ("none", "user", "superuser")
+)
 
 SECRET_KEY = _secret_key(REPROSTORE_ROOT)
-DEBUG = os.environ.get("REPROSTORE_DEBUG", "0") == "1"
-ALLOWED_HOSTS = _env_list("REPROSTORE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-CSRF_TRUSTED_ORIGINS = _env_list("REPROSTORE_CSRF_TRUSTED_ORIGINS", "")
-if os.environ.get("REPROSTORE_BEHIND_PROXY") == "1":
+DEBUG = env_bool("REPROSTORE_DEBUG", False)
+ALLOWED_HOSTS = env_list("REPROSTORE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("REPROSTORE_CSRF_TRUSTED_ORIGINS", "")
+if env_bool("REPROSTORE_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
-DATABASES = {
-    "default": database_config(
-        REPROSTORE_DATABASE_URL,
-        conn_max_age=int(os.environ.get("REPROSTORE_CONN_MAX_AGE", "60")),
-        lock_timeout=float(os.environ.get("REPROSTORE_DB_TIMEOUT", "60")),
-    )
-}
+DATABASES = {"default": _database(REPROSTORE_DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -67,12 +88,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "reprostore.lib.metrics.RequestMetricsMiddleware",  # first: counts every response
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reprostore.accounts.middleware.CredentialsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -97,6 +120,10 @@ TEMPLATES = [
     },
 ]
 
+AUTHENTICATION_BACKENDS = [
+    "reprostore.accounts.backends.CachedPasswordBackend",
+    "reprostore.accounts.backends.TokenBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -106,7 +133,7 @@ LOGOUT_REDIRECT_URL = "/"
 
 # Sumatra records carry whole diffs and captured output; 64 MB is far above any real record and
 # still bounds what one request may make the server hold in memory.
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REPROSTORE_MAX_BODY", str(64 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REPROSTORE_MAX_BODY", 64 * 1024 * 1024, minimum=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -122,5 +149,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("REPROSTORE_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("REPROSTORE_LOG_LEVEL", "WARNING", LOG_LEVELS),
+    },
 }

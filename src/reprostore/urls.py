@@ -7,6 +7,7 @@ from reprostore.core import views as core_views
 urlpatterns = [
     path("health", core_views.health, name="health"),
     path("openapi.json", core_views.openapi, name="openapi"),
+    path("metrics", core_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

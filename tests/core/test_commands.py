@@ -50,6 +50,29 @@ def test_init_refuses_to_change_a_root_configuration(tmp_path):
     )
 
 
+def test_init_options_can_be_turned_off(tmp_path):
+    root = tmp_path / "store"
+    reprostore("init", str(root), "--no-require-complete-tree", root=root, database_url=None)
+    core = json.loads((root / ".outpack" / "config.json").read_text())["core"]
+    assert core["require_complete_tree"] is False and core["use_file_store"] is True
+
+    archive_only = tmp_path / "archive-only"
+    args = ("init", str(archive_only), "--no-use-file-store", "--path-archive", "archive")
+    reprostore(*args, root=archive_only, database_url=None)
+    core = json.loads((archive_only / ".outpack" / "config.json").read_text())["core"]
+    assert core["use_file_store"] is False and core["path_archive"] == "archive"
+
+
+def test_init_refuses_a_root_that_keeps_no_files(tmp_path):
+    root = tmp_path / "store"
+    result = reprostore(
+        "init", str(root), "--no-use-file-store", root=root, database_url=None, check=False
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "A root needs somewhere to keep files" in result.stderr
+    assert not root.exists()
+
+
 def test_serve_explains_a_root_it_cannot_serve(tmp_path):
     root = tmp_path / "broken"
     (root / ".outpack").mkdir(parents=True)
@@ -103,3 +126,20 @@ def test_demo_records_decode_with_the_sumatra_client():
     haggling = serialization.build_record(json.loads(Record.objects.get(label="haggling").body))
     assert haggling.tags == {"foobar"}
     assert haggling.datastore.root == "/Users/andrew/tmp/SumatraExample/Data"
+
+
+def test_demo_root_names_the_store_it_fills(tmp_path):
+    root, elsewhere = tmp_path / "demo", tmp_path / "elsewhere"
+    result = reprostore("demo", str(root), root=elsewhere, database_url=None)
+    assert "Loaded 5 demo records" in result.stdout
+    assert (root / ".outpack").is_dir() and (root / ".reprostore" / "db.sqlite3").exists()
+    assert not elsewhere.exists()
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_root_other_than_the_configured_one(tmp_path, settings):
+    settings.REPROSTORE_ROOT = (tmp_path / "configured").resolve()
+    with pytest.raises(CommandError, match="differs from the configured root"):
+        call_command("demo", str(tmp_path / "other"), stdout=io.StringIO())
+    assert not (tmp_path / "other").exists() and not settings.REPROSTORE_ROOT.exists()
+    assert not Record.objects.exists()

@@ -16,14 +16,14 @@ from django.test import Client
 from reprostore.accounts.models import ApiToken
 from reprostore.packets.models import Packet, PacketFile, PacketParameter
 from reprostore.records.models import Level, Project
-from reprostore.records.permissions import grant
+from reprostore.records.operations import do_grant
 owner = User.objects.create_user("ann", password="copy pass word")
 reader = User.objects.create_user("ben", password="other pass word")
 reader.user_permissions.add(Permission.objects.get(codename="add_packet"))
 ApiToken.issue(owner, "ci")
 project = Project.objects.create(name="Sim")
-grant(project, owner, Level.ADMIN)
-grant(project, reader, Level.READ)
+do_grant(None, project, owner, Level.ADMIN)
+do_grant(None, project, reader, Level.READ)
 client = Client(HTTP_HOST="127.0.0.1")
 client.login(username="ann", password="copy pass word")
 BODIES = json.loads(open("bodies.json").read())

@@ -21,7 +21,12 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "reprostore.accounts.middleware.CredentialsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "reprostore.accounts.backends.CachedPasswordBackend",
+    "reprostore.accounts.backends.TokenBackend",
 ]
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
               "OPTIONS": {"context_processors": ["django.template.context_processors.request",

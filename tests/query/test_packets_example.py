@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from reprostore.packets.search import search
 from reprostore.query import parse
 from reprostore.query.evaluate import EvaluationError
-from reprostore.query.packets import search
 from reprostore.query.parse import recursion_limit
 from tests.query.reference import Reference, Row
 

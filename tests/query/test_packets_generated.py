@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reprostore.packets.search import search
 from reprostore.query import parse
-from reprostore.query.packets import search
 from tests.query.conftest import index_packets, index_root, packet_ids, write_root
 from tests.query.generate import (
     ENVIRONMENT_LOOKUPS,

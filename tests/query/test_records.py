@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from reprostore.lib.parameters import typed_value
 from reprostore.query import ast as q
 from reprostore.query import parse
-from reprostore.query.records import select_records
 from reprostore.records.models import Project, Record, RecordParameter, RecordTag
+from reprostore.records.search import select_records
 from tests.query.generate import LITERALS, PARAMETER_NAMES, PARAMETERS, queries, to_text
 from tests.query.reference import Reference, Row, outcome
 from tests.records.helpers import assert_error, get, project_records, put

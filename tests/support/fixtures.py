@@ -1,6 +1,6 @@
-"""Where the shared test data lives: `shared/` beside the repository, as on CI."""
+"""Where the test data lives: tests/fixtures/, inside the repository (see its README.md)."""
 
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-OUTPACK_FIXTURES = SHARED / "fixtures" / "outpack"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+OUTPACK_FIXTURES = FIXTURES / "outpack"

@@ -135,11 +135,11 @@ def add_users(server: "LiveServer", users: dict[str, str], grants=()) -> None:
     script = (
         "from django.contrib.auth import get_user_model\n"
         "from reprostore.records.models import Project\n"
-        "from reprostore.records.permissions import grant\n"
+        "from reprostore.records.operations import do_grant\n"
         f"for name, password in {users!r}.items():\n"
         "    get_user_model().objects.create_user(name, password=password)\n"
         f"for user, project, level in {list(grants)!r}:\n"
         "    p, _ = Project.objects.get_or_create(name=project)\n"
-        "    grant(p, get_user_model().objects.get(username=user), level)\n"
+        "    do_grant(None, p, get_user_model().objects.get(username=user), level)\n"
     )
     server.command("shell", "-c", script)

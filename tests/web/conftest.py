@@ -15,7 +15,7 @@ def empty_cache():
 
 
 def save(user, project, label, **changes):
-    from reprostore.records.store import do_save_record
+    from reprostore.records.operations import do_save_record
 
     do_save_record(user, project, label, record_body(label, **changes))
 

@@ -64,12 +64,12 @@ def add_packet(root, name: str, files: dict, **options) -> str:
     """Add a packet to an outpack root in this process, through the same code as a push."""
     import io
 
-    from reprostore.packets import api
+    from reprostore.packets import operations
 
     new_id, body = packet_metadata(name, files, **options)
     for data in files.values():
-        api.do_upload_file(root, sha256(data), io.BytesIO(data))
-    api.do_upload_packet(root, sha256(body), body)
+        operations.do_upload_file(root, sha256(data), io.BytesIO(data))
+    operations.do_upload_packet(root, sha256(body), body)
     return new_id
 
 

@@ -13,7 +13,7 @@ def signed_in(client, cast):
 
 def test_packets_are_grouped_by_name(signed_in, packets):
     response = signed_in.get("/packets/")
-    groups = {group["name"]: group["count"] for group in response.context["page"].items}
+    groups = {group["name"]: group["count"] for group in response.context["page"].object_list}
     assert groups == {"incoming-data": 1, "model-fit": 1}
     assert 'href="/packets/model-fit/"' in response.content.decode()
 
@@ -117,7 +117,7 @@ def test_a_store_without_an_outpack_root_says_so(signed_in, settings, tmp_path):
 
 def test_packets_are_searched_with_the_query_language(signed_in, packets):
     response = signed_in.get("/packets/?q=parameter:tolerance+%3C+0.01")
-    assert [packet.id for packet in response.context["page"].items] == [packets.fit]
+    assert [packet.id for packet in response.context["page"].object_list] == [packets.fit]
 
 
 def test_a_bad_packet_query_is_explained(signed_in, packets):

@@ -8,7 +8,7 @@ from tests.web.conftest import save
 
 
 def labels_on(response) -> list[str]:
-    return [record.label for record in response.context["page"].items]
+    return [record.label for record in response.context["page"].object_list]
 
 
 @pytest.mark.parametrize("who", ["owner", "writer", "reader", "admin"])

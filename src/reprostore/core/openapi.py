@@ -5,7 +5,15 @@ Written by hand: the views are plain Django, and the protocols are fixed by thei
 """
 
 from reprostore import __version__
+from reprostore.packets.hashing import ALGORITHMS
+from reprostore.packets.ids import STORED_ID
+from reprostore.query.evaluate import MAX_QUERY_LENGTH
+from reprostore.records.documents import REQUIRED
+from reprostore.records.models import Level
+from reprostore.records.protocol import vendor_type
 
+# Constants below come from the code that enforces them, so the document cannot drift from it.
+JSON_TYPES = {str: "string", dict: "object", list: "array"}
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 OUTPACK_FAILURE = {
     "type": "object",
@@ -21,29 +29,17 @@ OUTPACK_FAILURE = {
         },
     },
 }
-PACKET_ID = {"type": "string", "pattern": "^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$"}
-HASH = {"type": "string", "pattern": "^(md5|sha1|sha256|sha384|sha512):[0-9a-f]+$"}
+PACKET_ID = {"type": "string", "pattern": f"^{STORED_ID.pattern}$"}
+# Hashes as the server writes them (lower-case hex); parsing also tolerates upper case.
+HASH = {"type": "string", "pattern": f"^({'|'.join(ALGORITHMS)}):[0-9a-f]+$"}
+QUERY = {"type": "string", "maxLength": MAX_QUERY_LENGTH}
+RECORD_MEDIA_TYPE = vendor_type("record", 4)
 RECORD = {
     "type": "object",
     "description": "A Sumatra record document (sumatra.formatting.record2dict), stored verbatim.",
-    "required": [
-        "label",
-        "timestamp",
-        "reason",
-        "executable",
-        "repository",
-        "version",
-        "parameters",
-        "launch_mode",
-        "datastore",
-        "outcome",
-        "tags",
-        "diff",
-        "dependencies",
-        "platforms",
-    ],
+    "required": list(REQUIRED),
     "properties": {
-        "label": {"type": "string"},
+        **{name: {"type": JSON_TYPES[kind]} for name, kind in REQUIRED.items()},
         "timestamp": {"type": "string", "examples": ["2024-05-06 07:08:09+0000"]},
         "tags": {"type": "array", "items": {"type": "string"}},
         "parameters": {
@@ -109,7 +105,7 @@ def records_paths() -> dict:
                 "summary": "A project and its record URLs, newest first",
                 "parameters": [
                     {"name": "tags", "in": "query", "schema": {"type": "string"}},
-                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": QUERY},
                 ],
                 "responses": answers(
                     {"200": {"description": "project", **json_body(PROJECT)}},
@@ -149,7 +145,7 @@ def records_paths() -> dict:
             },
             "put": {
                 "summary": "Create (201) or replace (200) a record",
-                "requestBody": json_body(RECORD, "application/vnd.sumatra.record-v4+json"),
+                "requestBody": json_body(RECORD, RECORD_MEDIA_TYPE),
                 "responses": answers(
                     {"200": {"description": "replaced"}, "201": {"description": "created"}},
                     400,
@@ -204,7 +200,7 @@ def records_paths() -> dict:
                         "type": "object",
                         "properties": {
                             "user": {"type": "string"},
-                            "level": {"enum": ["read", "write", "admin"]},
+                            "level": {"enum": [level.value for level in Level]},
                         },
                     }
                 ),
@@ -222,7 +218,9 @@ def outpack_paths() -> dict:
         "/outpack/checksum": {
             "get": {
                 **outpack({"type": "string"}, 400, summary="Hash of the known packet ids"),
-                "parameters": [{"name": "alg", "in": "query", "schema": {"type": "string"}}],
+                "parameters": [
+                    {"name": "alg", "in": "query", "schema": {"enum": list(ALGORITHMS)}}
+                ],
             }
         },
         "/outpack/metadata/list": {"get": outpack(listing, summary="Location entries")},
@@ -301,7 +299,7 @@ def outpack_paths() -> dict:
             "get": {
                 **outpack(ids, 400, summary="Packet ids matching an outpack query"),
                 "parameters": [
-                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "required": True, "schema": QUERY},
                     {"name": "this", "in": "query", "schema": {"type": "string"}},
                 ],
             }

@@ -1,10 +1,9 @@
 """Creating and checking a store: an outpack root plus reprostore's own `.reprostore/` directory."""
 
-import os
-import secrets
 from pathlib import Path
 
-OWN_DIR = ".reprostore"
+from reprostore.lib.private_dir import OWN_DIR, ensure_own_dir
+from reprostore.packets.root import RootError, describe_root, init_root, open_root
 
 
 class StoreError(Exception):
@@ -19,22 +18,8 @@ def is_foreign(root: Path) -> bool:
     return bool(names) and not names & {".outpack", OWN_DIR}
 
 
-def ensure_own_dir(root: Path) -> Path:
-    """Create `.reprostore/` with a secret key that every server worker shares."""
-    own = root / OWN_DIR
-    own.mkdir(parents=True, exist_ok=True)
-    key_file = own / "secret_key"
-    if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-    return own
-
-
 def create_store(root: Path, **outpack_options) -> None:
     """Make `root` a store; idempotent, and refuses to take over a directory it did not make."""
-    from reprostore.packets.root import init_root
-
     if root.exists() and not root.is_dir():
         raise StoreError(f"Cannot create a store at '{root}': it is a file, not a directory")
     if is_foreign(root):
@@ -52,8 +37,6 @@ def create_store(root: Path, **outpack_options) -> None:
 def prepare_to_serve(root: Path) -> str:
     """Make sure `root` can be served, creating a new store if there is none yet; an existing
     outpack root is served as it is. Returns one sentence about the root."""
-    from reprostore.packets.root import RootError, describe_root, open_root
-
     if not (root / ".outpack").exists():
         create_store(root)
     try:

@@ -1,8 +1,11 @@
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from reprostore.core.openapi import openapi_document
+from reprostore.lib import metrics as server_metrics
+from reprostore.lib.http import HttpError
 
 
 @never_cache
@@ -18,3 +21,20 @@ def health(request):
 
 def openapi(request):
     return JsonResponse(openapi_document())
+
+
+@never_cache
+@require_safe
+def metrics(request):
+    """Prometheus metrics of the whole server, every worker counted (docs/metrics.md)."""
+    try:
+        server_metrics.require_scrape_access(getattr(request, "user", None))
+    except HttpError as error:
+        response = HttpResponse(
+            error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8"
+        )
+        for name, value in error.headers.items():
+            response[name] = value
+        return response
+    body, content_type = server_metrics.exposition(request.headers.get("Accept"))
+    return HttpResponse(body, content_type=content_type)

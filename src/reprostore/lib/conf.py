@@ -1,25 +1,22 @@
 """reprostore's own settings with their defaults, for apps that may run inside a host project
-whose settings module knows nothing of them."""
+whose settings module knows nothing of them.
 
-from pathlib import Path
+The defaults are written here once: our standalone settings (reprostore.settings) start from
+them too.
+"""
 
 from django.conf import settings
 
+# What anonymous clients may do on the outpack API, most permissive first.
+OUTPACK_ANONYMOUS_LEVELS = ("write", "read", "none")
+
 DEFAULTS = {
     "REPROSTORE_ALLOW_PROJECT_CREATION": True,
+    # outpack_server has no authentication and pyorderly's plain http location sends none.
     "REPROSTORE_OUTPACK_ANONYMOUS": "write",
+    "REPROSTORE_OUTPACK_SYNC_SECONDS": 1.0,
 }
 
 
 def setting(name: str):
     return getattr(settings, name, DEFAULTS.get(name))
-
-
-def store_root() -> Path:
-    """The outpack root the packets app serves; a host project must set REPROSTORE_ROOT."""
-    root = getattr(settings, "REPROSTORE_ROOT", None)
-    if root is None:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured("Set REPROSTORE_ROOT to the outpack root to serve packets")
-    return Path(root)

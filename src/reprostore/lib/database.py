@@ -42,7 +42,3 @@ def database_config(url: str, conn_max_age: int = 60, lock_timeout: float = 60) 
         "options", f"-c lock_timeout={int(lock_timeout * 1000)} -c cursor_tuple_fraction=1"
     )
     return config
-
-
-def is_postgres(url: str) -> bool:
-    return url.startswith(POSTGRES_SCHEMES)

@@ -8,4 +8,9 @@ class PacketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from reprostore.lib.metrics import register_collector
+
         from . import checks  # noqa: F401 - registers the system checks
+        from .metrics import OutpackStoreCollector
+
+        register_collector("outpack store", OutpackStoreCollector())

@@ -2,22 +2,10 @@
 
 import json
 
-from django.core.exceptions import RequestDataTooBig
-
-from .errors import BadRequest, OutpackError
+from .errors import BadRequest
 
 NOT_JSON = "Failed to parse the request body as JSON"
 WRONG_SHAPE = "Failed to deserialize the JSON body into the target type"
-
-
-def read_body(request):
-    """The whole body of a small request (metadata, id lists), within Django's size limit."""
-    try:
-        return request.body
-    except RequestDataTooBig:
-        raise OutpackError(
-            413, "payload too large", "The request body is larger than this server accepts"
-        ) from None
 
 
 def json_body(request, fields):
@@ -25,7 +13,7 @@ def json_body(request, fields):
     if request.content_type != "application/json":
         raise BadRequest("Expected request with `Content-Type: application/json`")
     try:
-        data = json.loads(read_body(request))
+        data = json.loads(request.body)
     except ValueError as e:
         raise BadRequest(f"{NOT_JSON}: {e}", kind=NOT_JSON) from None
     if not isinstance(data, dict):

@@ -1,20 +1,20 @@
 """System checks: a misconfigured outpack API stops start-up with the setting's name."""
 
-from django.conf import settings
 from django.core.checks import Error, register
 
-from .access import ANONYMOUS_LEVELS
+from reprostore.lib.conf import OUTPACK_ANONYMOUS_LEVELS, setting
 
 
 @register()
 def check_anonymous_access(app_configs, **kwargs):
-    value = getattr(settings, "REPROSTORE_OUTPACK_ANONYMOUS", "write")
-    if value in ANONYMOUS_LEVELS:
+    # Our own settings already refuse a bad value; a host project's settings may not.
+    value = setting("REPROSTORE_OUTPACK_ANONYMOUS")
+    if value in OUTPACK_ANONYMOUS_LEVELS:
         return []
     return [
         Error(
             f"REPROSTORE_OUTPACK_ANONYMOUS is '{value}'",
-            hint=f"use one of {', '.join(ANONYMOUS_LEVELS)}",
+            hint=f"use one of {', '.join(OUTPACK_ANONYMOUS_LEVELS)}",
             id="packets.E001",
         )
     ]

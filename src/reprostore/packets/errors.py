@@ -1,25 +1,25 @@
-"""Exceptions for the outpack API: each carries its HTTP status and the envelope's short kind.
+"""The outpack API's errors: the shared hierarchy of `lib/http.py` with outpack's short kinds.
 
 They are raised where a problem is found and rendered in one place (`responses.py`), so a
 message written here is the `detail` a client such as pyorderly shows to its user.
 """
 
+from reprostore.lib import http
 
-class OutpackError(Exception):
+
+class OutpackError(http.HttpError):
     """A failure that becomes `{"error": kind, "detail": detail}` with `status`."""
 
     def __init__(self, status, kind, detail):
-        super().__init__(detail)
+        super().__init__(detail, kind=kind)
         self.status = status
-        self.kind = kind
-        self.detail = detail
 
 
-class BadRequest(OutpackError):
+class BadRequest(http.BadRequest):
     """Bad input from the client: a malformed id or hash, a mismatch, a missing file."""
 
     def __init__(self, detail, kind="invalid input parameter"):
-        super().__init__(400, kind, detail)
+        super().__init__(detail, kind=kind)
 
 
 class InvalidData(BadRequest):
@@ -29,19 +29,9 @@ class InvalidData(BadRequest):
         super().__init__(detail, kind="invalid data")
 
 
-class NotFound(OutpackError):
+class NotFound(http.NotFound):
     def __init__(self, detail, kind="entity not found"):
-        super().__init__(404, kind, detail)
-
-
-class Unauthorized(OutpackError):
-    def __init__(self, detail):
-        super().__init__(401, "unauthorized", detail)
-
-
-class Forbidden(OutpackError):
-    def __init__(self, detail):
-        super().__init__(403, "forbidden", detail)
+        super().__init__(detail, kind=kind)
 
 
 class BrokenRoot(OutpackError):

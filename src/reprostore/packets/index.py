@@ -123,7 +123,7 @@ def index_metadata_file(root, packet_id):
         metadata, body = read_stored_metadata(path)
         add_packet(metadata, hash_bytes(body, root.core.hash_algorithm))
     except BrokenRoot as e:
-        return str(path), e.detail
+        return str(path), e.message
     except (DatabaseError, ValueError) as e:
         return str(path), f"Metadata file '{path}' can't be indexed: {e}"
     return None
@@ -178,7 +178,7 @@ def update_locations(root):
         try:
             add_location_entry(location, read_entry(path))
         except BrokenRoot as e:
-            problems.append((str(path), e.detail))
+            problems.append((str(path), e.message))
     return problems
 
 

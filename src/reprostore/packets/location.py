@@ -60,7 +60,7 @@ def entry_problem(data, file_name):
     try:
         parse_hash(data["hash"])
     except BadRequest as e:
-        return e.detail
+        return e.message
     return None
 
 

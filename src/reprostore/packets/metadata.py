@@ -180,7 +180,7 @@ def read_stored_metadata(path):
         body = Path(path).read_bytes()
         metadata = parse_metadata(body)
     except BadRequest as e:
-        raise BrokenRoot(f"Metadata file '{path}' is invalid: {e.detail}") from None
+        raise BrokenRoot(f"Metadata file '{path}' is invalid: {e.message}") from None
     if metadata.id != Path(path).name:
         raise BrokenRoot(f"Metadata file '{path}' is for a different packet id '{metadata.id}'")
     return metadata, body

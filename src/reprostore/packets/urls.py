@@ -1,7 +1,5 @@
 from django.urls import path, re_path
 
-from reprostore.query import views as query_views
-
 from . import views
 
 app_name = "packets"
@@ -18,7 +16,7 @@ urlpatterns = [
     path("file/<path:hash>", views.file, name="file"),
     path("packet/<path:hash>", views.packet, name="packet"),
     path("metrics", views.metrics_text, name="metrics"),
-    path("query", query_views.query, name="query"),
+    path("query", views.query, name="query"),
     re_path(r"^(?P<rest>.*)$", views.fallback, name="not-found"),
 ]
 

@@ -1,84 +1,99 @@
 """The outpack HTTP API (spec §4). Each view reads its input, checks access, calls one function
-in `api.py` and renders; `responses.outpack_view` turns raised errors into the envelope."""
+in `operations.py` and renders; `responses.outpack_api` turns raised errors into the envelope."""
+
+import json
 
 from django.http import FileResponse, HttpResponse
 
-from . import api, metrics
-from .access import READ, WRITE, ensure_access
-from .bodies import is_bool, is_string_list, json_body, read_body, upload_stream
-from .errors import NotFound
-from .responses import outpack_view, success
+from reprostore.accounts import access
+from reprostore.accounts.access import Level
+from reprostore.accounts.middleware import via_session
+from reprostore.lib import metrics
+
+from . import operations
+from .bodies import is_bool, is_string_list, json_body, upload_stream
+from .errors import BadRequest, NotFound
+from .responses import outpack_api, success
+from .search import search
 
 GET, POST = ("GET", "HEAD"), ("POST",)
 ANY = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 TEXT_UTF8 = "text/plain; charset=utf-8"
 
 
-@outpack_view("/", GET)
+def require(request, needed):
+    access.require_packets(request.user, needed, via_session(request))
+
+
+@outpack_api("/", GET)
 def root(request):
-    ensure_access(request, READ)
-    return success(api.root_info())
+    require(request, Level.READ)
+    return success(operations.root_info())
 
 
-@outpack_view("/checksum", GET)
+@outpack_api("/checksum", GET)
 def checksum(request):
-    ensure_access(request, READ)
-    return success(api.checksum(api.served_root(), request.GET.get("alg")))
+    require(request, Level.READ)
+    return success(operations.checksum(operations.served_root(), request.GET.get("alg")))
 
 
-@outpack_view("/metadata/list", GET)
+@outpack_api("/metadata/list", GET)
 def metadata_list(request):
-    ensure_access(request, READ)
-    return success(api.index.location_listing(api.synced_root()))
+    require(request, Level.READ)
+    return success(operations.index.location_listing(operations.synced_root()))
 
 
-@outpack_view("/packit/metadata", GET)
+@outpack_api("/packit/metadata", GET)
 def packit_metadata(request):
-    ensure_access(request, READ)
-    known_since = api.parse_known_since(request.GET.get("known_since"))
-    return success(api.index.packit_listing(api.synced_root(), known_since), sort_keys=True)
+    require(request, Level.READ)
+    known_since = operations.parse_known_since(request.GET.get("known_since"))
+    return success(
+        operations.index.packit_listing(operations.synced_root(), known_since), sort_keys=True
+    )
 
 
-@outpack_view("/metadata/:id/json", GET)
+@outpack_api("/metadata/:id/json", GET)
 def metadata_json(request, packet_id):
-    ensure_access(request, READ)
-    return success(api.metadata_json(api.served_root(), packet_id), sort_keys=True)
+    require(request, Level.READ)
+    return success(operations.metadata_json(operations.served_root(), packet_id), sort_keys=True)
 
 
-@outpack_view("/metadata/:id/text", GET)
+@outpack_api("/metadata/:id/text", GET)
 def metadata_text(request, packet_id):
-    ensure_access(request, READ)
-    body = api.read_metadata_bytes(api.served_root(), packet_id)
+    require(request, Level.READ)
+    body = operations.read_metadata_bytes(operations.served_root(), packet_id)
     return HttpResponse(body, content_type=TEXT_UTF8)
 
 
-@outpack_view("/packets/missing", POST)
+@outpack_api("/packets/missing", POST)
 def packets_missing(request):
-    ensure_access(request, READ)
+    require(request, Level.READ)
     body = json_body(
         request,
         {"ids": (is_string_list, "an array of strings"), "unpacked": (is_bool, "true or false")},
     )
-    return success(api.missing_packets(api.served_root(), body["ids"], body["unpacked"]))
+    return success(
+        operations.missing_packets(operations.served_root(), body["ids"], body["unpacked"])
+    )
 
 
-@outpack_view("/files/missing", POST)
+@outpack_api("/files/missing", POST)
 def files_missing(request):
-    ensure_access(request, READ)
+    require(request, Level.READ)
     body = json_body(request, {"hashes": (is_string_list, "an array of strings")})
-    return success(api.missing_files(api.synced_root(), body["hashes"]))
+    return success(operations.missing_files(operations.synced_root(), body["hashes"]))
 
 
-@outpack_view("/file/:hash", GET + POST)
+@outpack_api("/file/:hash", GET + POST)
 def file(request, hash):
     if request.method == "POST":
-        ensure_access(request, WRITE)
+        require(request, Level.WRITE)
         # Read as a stream, in chunks: never `request.body`, which would hold the whole upload
         # in memory and is capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
-        api.do_upload_file(api.served_root(), hash, upload_stream(request))
+        operations.do_upload_file(operations.served_root(), hash, upload_stream(request))
         return success(None)
-    ensure_access(request, READ)
-    path = api.file_to_download(api.served_root(), hash)
+    require(request, Level.READ)
+    path = operations.file_to_download(operations.served_root(), hash)
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=True,
@@ -87,26 +102,64 @@ def file(request, hash):
     )
 
 
-@outpack_view("/packet/:hash", POST)
+@outpack_api("/packet/:hash", POST)
 def packet(request, hash):
-    ensure_access(request, WRITE)
-    api.do_upload_packet(api.served_root(), hash, read_body(request))
+    require(request, Level.WRITE)
+    operations.do_upload_packet(operations.served_root(), hash, request.body)
     return success(None)
 
 
-@outpack_view("/metrics", GET)
+@outpack_api("/metrics", GET)
 def metrics_text(request):
-    ensure_access(request, READ)
-    text = metrics.render(api.store_counts(api.served_root()))
-    return HttpResponse(text, content_type=metrics.CONTENT_TYPE)
+    require(request, Level.READ)
+    metrics.require_scrape_access(request.user)
+    # The whole server's metrics, as at /metrics: every worker's requests and the store gauges.
+    body, content_type = metrics.exposition(request.headers.get("Accept"))
+    return HttpResponse(body, content_type=content_type)
 
 
-@outpack_view("fallback", ANY)
+@outpack_api("/query", GET)
+def query(request):
+    """`GET /outpack/query?q=...&this=...`: the query language over HTTP, in the envelope.
+
+    outpack_server has no such route; it answers with the matching ids, sorted.
+    """
+    require(request, Level.READ)
+    text = request.GET.get("q")
+    if text is None:
+        raise BadRequest("Missing query: pass it as ?q=..., e.g. ?q=latest", kind="invalid query")
+    this = parse_this(request.GET.get("this"))
+    operations.synced_root()
+    try:
+        return success(search(text, this=this))
+    except ValueError as error:
+        # A failed `single` is the query's fault as much as a syntax error: the same request
+        # fails the same way until the packets change, so it is a 400, not a 404 or a 500.
+        raise BadRequest(str(error), kind="invalid query") from None
+
+
+def parse_this(text):
+    """The `this` values: a JSON object, or None when not given."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise BadRequest(
+            f"Invalid this '{text}': expected a JSON object such as {{\"a\": 1}}",
+            kind="invalid query",
+        )
+    return value
+
+
+@outpack_api("fallback", ANY)
 def fallback(request, rest=""):
     raise NotFound("This route does not exist", kind="NOT_FOUND")
 
 
-@outpack_view("misjoined", ANY)
+@outpack_api("misjoined", ANY)
 def misjoined(request, rest=""):
     """A request that lost its `/outpack/` prefix: pyorderly joins paths onto a location URL with
     `urljoin`, which drops the last path segment when the URL has no trailing slash."""

@@ -71,7 +71,7 @@ PYTHON_ORDER = {
     TestOperator.GreaterThanOrEqual: lambda a, b: a >= b,
 }
 
-# How deeply the SQL of a condition may nest before it is run on its own (see `bounded`), and
+# How deeply the SQL of a condition may nest before it is run on its own (see `flattened`), and
 # how deeply a comparison nests: plain, with one Exists(), with an Exists() in an Exists().
 MAX_SQL_DEPTH = 12
 TEST_DEPTH = (1, 3, 5)
@@ -402,12 +402,12 @@ def seconds_relation(operator, column, seconds):
     micros = Fraction(seconds) * 1_000_000
     low, high = math.floor(micros), math.ceil(micros)
     if operator is TestOperator.Equal:
-        return False if low != high else bounded(column, "exact", low)
+        return False if low != high else time_test(column, "exact", low)
     bound = high if operator in (TestOperator.LessThan, TestOperator.GreaterThanOrEqual) else low
-    return bounded(column, LOOKUPS[operator], bound)
+    return time_test(column, LOOKUPS[operator], bound)
 
 
-def bounded(column, lookup, micros):
+def time_test(column, lookup, micros):
     moment = micros_to_datetime(micros)
     if moment is not None:
         return Q(**{f"{column}__{lookup}": moment})
@@ -460,12 +460,12 @@ class Evaluation:
             sides = self.condition(node.lhs), self.condition(node.rhs)
             connector = Q.AND if node.operator is BooleanOperator.And else Q.OR
             depth = 1 + max(d - merges_into(c, connector) for c, d in sides)
-            return self.bounded(combine(connector, [c for c, _ in sides]), depth)
+            return self.flattened(combine(connector, [c for c, _ in sides]), depth)
         if isinstance(node, Negation):
             inner, depth = self.condition(node.inner)
             # NOT NOT x is x: Django flips the flag of a negated Q back.
             undone = isinstance(inner, Q) and inner.negated
-            return self.bounded(negate(inner), depth - 1 if undone else depth + 1)
+            return self.flattened(negate(inner), depth - 1 if undone else depth + 1)
         if isinstance(node, Latest):
             inner = (True, 0) if node.inner is None else self.condition(node.inner)
             return self.latest(inner[0]), 1
@@ -473,7 +473,7 @@ class Evaluation:
             return self.single(self.condition(node.inner)[0]), 1
         raise TypeError(f"Not a query node: {node!r}")
 
-    def bounded(self, condition, depth):
+    def flattened(self, condition, depth):
         """The condition, run now and replaced by its ids if its SQL would nest too deeply.
 
         SQLite's parser overflows at a few dozen nested brackets, and Django compiles nested

@@ -6,3 +6,10 @@ class RecordsConfig(AppConfig):
     label = "records"
     verbose_name = "Sumatra records"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from reprostore.lib.metrics import register_collector
+
+        from .metrics import RecordsCollector
+
+        register_collector("records", RecordsCollector())

@@ -5,10 +5,10 @@ import json
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from reprostore.accounts.access import Level
 from reprostore.records.fixtures import DEMO_DIR, DjangoStoreFixture, load_fixture
-from reprostore.records.models import Level, Project
-from reprostore.records.permissions import grant
-from reprostore.records.store import do_save_record
+from reprostore.records.models import Project
+from reprostore.records.operations import do_grant, do_save_record, do_set_public
 
 
 @transaction.atomic
@@ -28,10 +28,9 @@ def do_load_demo() -> list[str]:
     for project_name, username in grants:
         project = Project.objects.get(name=project_name)
         if username == "anonymous":
-            project.public = True
-            project.save(update_fields=["public"])
+            do_set_public(project, True)
         else:
-            grant(project, users[username], Level.ADMIN)
+            do_grant(None, project, users[username], Level.ADMIN)
     for project_name, document in fixture.records():
         project = Project.objects.get(name=project_name)
         body = json.dumps(document).encode()

@@ -11,7 +11,7 @@ import json
 
 import yaml
 
-from reprostore.records.errors import BadRequest
+from reprostore.lib.http import BadRequest
 
 # The status tags `smt run` ends a record with; after one of them a record's provenance is frozen.
 FINAL_TAGS = frozenset({"_finished_", "_failed_", "_killed_", "_succeeded_", "_crashed_"})

@@ -20,7 +20,7 @@ def parse_tags(value: str | None) -> list[str]:
     return [tag for tag in (value or "").split(",") if tag]
 
 
-def newest_first(records):
+def newest_records(records):
     return records.order_by("-timestamp", "-id")
 
 
@@ -31,7 +31,7 @@ def records_of(project: Project, tags: list[str] | None = None):
         records = records.filter(
             Exists(RecordTag.objects.filter(record=OuterRef("pk"), name__in=tags))
         )
-    return newest_first(records)
+    return newest_records(records)
 
 
 def projects_with_last_update(projects):

@@ -1,16 +1,19 @@
 from django.conf import settings
 from django.db import models
 
+from reprostore.accounts.access import Level
 from reprostore.lib.parameters import TypedParameter
 
 
-class Level(models.TextChoices):
-    READ = "read"
-    WRITE = "write"
-    ADMIN = "admin"
-
-
-LEVEL_RANK = {Level.READ: 1, Level.WRITE: 2, Level.ADMIN: 3}
+class ProjectQuerySet(models.QuerySet):
+    def readable_by(self, user):
+        """The projects `user` may read: the listing form of `access.project_level`."""
+        if user.is_authenticated and user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.filter(public=True)
+        granted = ProjectPermission.objects.filter(user=user).values("project_id")
+        return self.filter(models.Q(public=True) | models.Q(pk__in=granted))
 
 
 class Project(models.Model):
@@ -27,6 +30,8 @@ class Project(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -36,6 +41,14 @@ class Project(models.Model):
     @property
     def display_name(self) -> str:
         return self.long_name or self.name
+
+    def granted_level(self, user) -> str | None:
+        """The level granted to `user` here (for the access policy), or None."""
+        return (
+            ProjectPermission.objects.filter(project=self, user=user)
+            .values_list("level", flat=True)
+            .first()
+        )
 
 
 class ProjectPermission(models.Model):

@@ -1,4 +1,4 @@
-"""Who may see what in the web pages: the projects' grants and the outpack location's policy.
+"""How the pages answer the access policy's refusals (accounts/access.py).
 
 A page someone may not read answers exactly like one that does not exist (404), so that a
 private project's name is never confirmed to a stranger. Anonymous visitors are sent to log in
@@ -8,54 +8,47 @@ instead, because they may well be allowed once they have.
 import functools
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.shortcuts import render
 
-from reprostore.packets.access import RANK, READ, outpack_access
-from reprostore.records.models import LEVEL_RANK, Level, Project
-from reprostore.records.permissions import user_level
-
-
-class LoginRequired(Exception):
-    """The page might be readable after logging in."""
-
-
-def project_and_level(user, name: str) -> tuple[Project | None, Level | None]:
-    """The project called `name` and the user's level on it; (None, None) if there is none."""
-    project = Project.objects.filter(name=name).first()
-    return project, (user_level(user, project) if project else None)
-
-
-def get_project_for_page(request, name: str, needed: Level = Level.READ) -> Project:
-    """The project, if the visitor holds `needed` on it; otherwise LoginRequired or 404."""
-    project, level = project_and_level(request.user, name)
-    if level is not None and LEVEL_RANK[level] >= LEVEL_RANK[needed]:
-        return project
-    if not request.user.is_authenticated:
-        raise LoginRequired
-    raise Http404(f"No project '{name}' here, or you may not {needed} it")
-
-
-def can_read_packets(request) -> bool:
-    _, level = outpack_access(request)
-    return RANK[level] >= RANK[READ]
-
-
-def ensure_packets_readable(request) -> None:
-    if can_read_packets(request):
-        return
-    if not request.user.is_authenticated:
-        raise LoginRequired
-    raise Http404("You may not read packets here")
+from reprostore.accounts import access
+from reprostore.accounts.access import Level
+from reprostore.accounts.middleware import via_session
+from reprostore.lib.http import HttpError
+from reprostore.records.models import Project
 
 
 def web_page(view):
-    """Decorate a page view: LoginRequired becomes a redirect to the login page."""
+    """Decorate a page view: the policy's and the API's errors become the login page or an
+    error page."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except LoginRequired:
-            return redirect_to_login(request.get_full_path())
+        except HttpError as error:
+            return error_page(request, error)
 
     return wrapper
+
+
+def error_page(request, error: HttpError):
+    """Log in, or a page saying what went wrong; Forbidden is shown as not found."""
+    if error.status == 401:
+        return redirect_to_login(request.get_full_path())
+    status = 404 if error.status in (403, 404) else error.status
+    message = "" if error.status == 403 else error.message
+    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+
+
+def project_for_page(request, name: str, needed: Level = Level.READ) -> tuple[Project, Level]:
+    """The project and the visitor's level on it, if it is `needed`; else the policy's error."""
+    project = Project.objects.filter(name=name).first()
+    return project, access.require_project(request.user, name, project, needed)
+
+
+def can_read_packets(request) -> bool:
+    return access.may_read_packets(request.user, via_session(request))
+
+
+def ensure_packets_readable(request) -> None:
+    access.require_packets(request.user, Level.READ, via_session(request))

@@ -4,7 +4,7 @@ rows whose values differ between the records."""
 import json
 from dataclasses import dataclass
 
-from reprostore.web.records import data_keys, objects_in, parameters_of
+from reprostore.web.record_display import data_keys, objects_in, parameters_of
 
 MIN_RECORDS, MAX_RECORDS = 2, 8
 MISSING = None  # a value a record does not have, shown as "absent"

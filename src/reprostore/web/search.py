@@ -1,7 +1,7 @@
 """The search box: query-language text in, a narrowed queryset (or a message) out."""
 
-from reprostore.query.packets import select_packets
-from reprostore.query.records import select_records
+from reprostore.packets.search import select_packets
+from reprostore.records.search import select_records
 
 
 def narrowed(rows, text: str, select):

@@ -1,7 +1,7 @@
 """The pages that are not Sumatra resources: home, compare, permission changes and packets.
 
 Each view reads its input, checks what the visitor may see (access.py), asks one module for the
-data and renders. The Sumatra resources' own pages are in pages.py.
+data and renders. The Sumatra resources' own pages are in record_pages.py.
 """
 
 import json
@@ -14,17 +14,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reprostore.packets.errors import OutpackError
+from reprostore.accounts.access import GrantRefused, Level
+from reprostore.lib.http import HttpError
 from reprostore.packets.models import Packet
+from reprostore.records import operations
+from reprostore.records.forms import GrantForm, RevokeForm, VisibilityForm
 from reprostore.records.listing import projects_with_last_update
-from reprostore.records.models import Level
-from reprostore.records.permissions import readable_projects
-from reprostore.web import comparison, grants, paging, search
-from reprostore.web import packets as shown_packets
+from reprostore.records.models import Project
+from reprostore.web import comparison, paging, search
+from reprostore.web import packet_display as display
 from reprostore.web.access import (
     can_read_packets,
     ensure_packets_readable,
-    get_project_for_page,
+    project_for_page,
     web_page,
 )
 
@@ -37,12 +39,12 @@ VISIBILITY_MESSAGES = {
 
 
 def home(request):
-    projects = projects_with_last_update(readable_projects(request.user)).annotate(
+    projects = projects_with_last_update(Project.objects.readable_by(request.user)).annotate(
         record_count=Count("records")
     )
     context = {"projects": projects, "packets": None}
     if can_read_packets(request):
-        shown_packets.served_root_or_none()
+        display.served_root_or_none()
         context["packets"] = Packet.objects.aggregate(
             count=Count("id"), names=Count("name", distinct=True), latest=Max("time_start")
         )
@@ -51,7 +53,7 @@ def home(request):
 
 @web_page
 def compare(request, project):
-    found = get_project_for_page(request, project)
+    found, _ = project_for_page(request, project)
     labels = list(dict.fromkeys(request.GET.getlist("label")))
     if not comparison.MIN_RECORDS <= len(labels) <= comparison.MAX_RECORDS:
         messages.error(
@@ -82,34 +84,36 @@ def compare(request, project):
 @web_page
 def project_access(request, project):
     """Grant, change or remove a user's access, or make the project public or private."""
-    found = get_project_for_page(request, project, Level.ADMIN)
+    found, _ = project_for_page(request, project, Level.ADMIN)
     action = request.POST.get("action")
     try:
         if action == "grant":
             change_grant(request, found)
         elif action == "revoke":
-            form = grants.RevokeForm(request.POST)
-            if form.is_valid() and grants.do_revoke(request.user, found, form.cleaned_data["user"]):
+            form = RevokeForm(request.POST)
+            if form.is_valid() and operations.do_revoke(
+                request.user, found, form.cleaned_data["user"]
+            ):
                 messages.success(request, f"Removed {form.cleaned_data['user']}'s access.")
         elif action == "visibility":
-            form = grants.VisibilityForm(request.POST)
+            form = VisibilityForm(request.POST)
             public = form.is_valid() and form.cleaned_data["public"]
-            grants.do_set_public(found, public)
+            operations.do_set_public(found, public)
             messages.success(request, VISIBILITY_MESSAGES[public])
-    except grants.GrantRefused as refusal:
+    except GrantRefused as refusal:
         messages.error(request, str(refusal))
     return redirect(reverse("records:permissions", args=[found.name]))
 
 
 def change_grant(request, project) -> None:
-    form = grants.GrantForm(request.POST)
+    form = GrantForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return
     user, level = form.cleaned_data["user"], Level(form.cleaned_data["level"])
-    grants.do_grant(request.user, project, user, level)
+    operations.do_grant(request.user, project, user, level)
     messages.success(request, f"{user.username} may now {level} this project.")
 
 
@@ -117,16 +121,15 @@ def change_grant(request, project) -> None:
 def packet_index(request, name=None):
     """Packet names with their counts, or with a query (or a name) the matching packets."""
     ensure_packets_readable(request)
-    root = shown_packets.served_root_or_none()
+    root = display.served_root_or_none()
     query = request.GET.get("q", "").strip()
     packets = Packet.objects.all() if name is None else Packet.objects.filter(name=name)
     packets, search_message = search.search_packets(packets, query)
-    size = paging.page_size(request.GET.get("per_page"))
     if name is None and not query:
-        page = paging.page_of(shown_packets.groups(packets), request.GET.get("page"), size)
+        page = paging.page_of(request, display.groups(packets))
     else:
-        page = paging.page_of(shown_packets.newest_first(packets), request.GET.get("page"), size)
-        if name is not None and page.total == 0 and not query:
+        page = paging.page_of(request, display.newest_packets(packets))
+        if name is not None and page.paginator.count == 0 and not query:
             raise Http404(f"No packets called '{name}'")
     context = {
         "name": name,
@@ -147,22 +150,22 @@ def get_packet(name, packet_id) -> Packet:
 @web_page
 def packet_detail(request, name, packet_id):
     ensure_packets_readable(request)
-    root = shown_packets.served_root_or_none()
+    root = display.served_root_or_none()
     packet = get_packet(name, packet_id)
-    context = {"packet": packet, **shown_packets.packet_view(root, packet)}
+    context = {"packet": packet, **display.packet_view(root, packet)}
     return render(request, "web/packets/detail.html", context)
 
 
 def packet_file_on_disk(request, name, packet_id, path):
     ensure_packets_readable(request)
-    root = shown_packets.served_root_or_none()
+    root = display.served_root_or_none()
     packet = get_packet(name, packet_id)
     packet_file = get_object_or_404(packet.files, path=path)
     if root is None:
         return packet, packet_file, None
     try:
-        return packet, packet_file, shown_packets.file_path_on_disk(root, packet_file)
-    except OutpackError:
+        return packet, packet_file, display.file_path_on_disk(root, packet_file)
+    except HttpError:
         return packet, packet_file, None
 
 
@@ -170,15 +173,15 @@ def packet_file_on_disk(request, name, packet_id, path):
 def packet_file(request, name, packet_id, path):
     """A page showing one file of a packet: its text or its image, and a download link."""
     packet, packet_file, on_disk = packet_file_on_disk(request, name, packet_id, path)
-    kind = shown_packets.preview_kind(path) if on_disk else None
-    text, truncated = shown_packets.text_preview(on_disk) if kind == "text" else (None, False)
+    kind = display.preview_kind(path) if on_disk else None
+    text, truncated = display.text_preview(on_disk) if kind == "text" else (None, False)
     context = {
         "packet": packet,
         "file": packet_file,
         "available": on_disk is not None,
         "kind": "binary" if kind == "text" and text is None else kind,
         "text": text,
-        "table": shown_packets.table_preview(path, text) if text else None,
+        "table": display.table_preview(path, text) if text else None,
         "truncated": truncated,
     }
     return render(request, "web/packets/file.html", context)
@@ -190,12 +193,12 @@ def packet_download(request, name, packet_id, path):
     _, _, on_disk = packet_file_on_disk(request, name, packet_id, path)
     if on_disk is None:
         raise Http404(f"This server does not hold the file '{path}'")
-    inline = request.GET.get("inline") == "1" and shown_packets.preview_kind(path) == "image"
+    inline = request.GET.get("inline") == "1" and display.preview_kind(path) == "image"
     response = FileResponse(
         open(on_disk, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=not inline,
         filename=posixpath.basename(path),
-        content_type=shown_packets.media_type(path),
+        content_type=display.media_type(path),
     )
     response["Content-Security-Policy"] = FILE_CSP
     return response

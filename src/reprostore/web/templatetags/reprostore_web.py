@@ -4,8 +4,9 @@ from urllib.parse import quote
 
 from django import template
 
-from reprostore.records.negotiation import raw_query_value
+from reprostore.records.protocol import raw_query_value
 from reprostore.web import formatting
+from reprostore.web.access import can_read_packets
 
 register = template.Library()
 
@@ -73,14 +74,24 @@ def aria_sort(column, current):
 @register.simple_tag(takes_context=True)
 def packets_visible(context) -> bool:
     """Whether to link the packet pages: only for visitors who may read them."""
-    from reprostore.web.access import can_read_packets
-
     request = context.get("request")
     return request is not None and can_read_packets(request)
 
 
 @register.simple_tag(takes_context=True)
 def current_section(context) -> str:
+    """The main-menu entry this page belongs to: "packets", "projects", or "" for neither.
+
+    Taken from the route that answered, not the path, so it holds wherever a host project
+    mounts our URLs. The packet pages are the `web` routes named `packet...`; the other web
+    pages and the Sumatra pages are about projects.
+    """
     request = context.get("request")
-    path = request.path if request is not None else ""
-    return "packets" if path.startswith("/packets/") else "projects"
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if "web" in match.app_names and (match.url_name or "").startswith("packet"):
+        return "packets"
+    if "web" in match.app_names or "records" in match.app_names:
+        return "projects"
+    return ""

@@ -1,3 +1,4 @@
+import argparse
 from pathlib import Path
 
 from django.conf import settings
@@ -5,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from reprostore.core.store import StoreError, create_store
+from reprostore.packets.hashing import ALGORITHMS
 
 
 class Command(BaseCommand):
@@ -14,15 +16,16 @@ class Command(BaseCommand):
         parser.add_argument("root", nargs="?", help="directory of the store (default: --root)")
         parser.add_argument(
             "--use-file-store",
-            action="store_true",
+            action=argparse.BooleanOptionalAction,
             default=True,
-            help="keep files in the content-addressed store .outpack/files (always on)",
+            help="keep files in the content-addressed store .outpack/files (default: on); "
+            "without it the root needs a --path-archive and can't accept pushed files",
         )
         parser.add_argument(
             "--require-complete-tree",
-            action="store_true",
+            action=argparse.BooleanOptionalAction,
             default=True,
-            help="accept a packet only with all its dependencies (always on; servers need it)",
+            help="accept a packet only with all its dependencies (default: on)",
         )
         parser.add_argument(
             "--path-archive",
@@ -33,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--hash-algorithm",
             default="sha256",
-            choices=["md5", "sha1", "sha256", "sha384", "sha512"],
+            choices=ALGORITHMS,
             help="hash algorithm of the outpack root (default sha256)",
         )
         parser.add_argument(

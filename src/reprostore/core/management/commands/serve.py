@@ -48,6 +48,9 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "reprostore.wsgi:application",
+            # Hooks that let one scrape of /metrics count every worker (docs/metrics.md).
+            "--config",
+            "python:reprostore.core.gunicorn_conf",
             "--bind",
             f"{options['host']}:{options['port']}",
             "--workers",

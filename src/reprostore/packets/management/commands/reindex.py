@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from reprostore.core.store import ensure_own_dir
+from reprostore.lib.private_dir import ensure_own_dir
 from reprostore.packets.index import reindex
 from reprostore.packets.models import Packet, PacketLocation
 from reprostore.packets.root import RootError, describe_root, preflight

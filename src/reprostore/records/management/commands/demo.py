@@ -12,6 +12,8 @@ class Command(BaseCommand):
         parser.add_argument("root", nargs="?", help="directory of the store (default: --root)")
 
     def handle(self, *args, **options):
-        call_command("init", str(settings.REPROSTORE_ROOT), stdout=self.stdout)
+        # `init` makes the store, or refuses a ROOT other than the configured one (the database
+        # the demo goes into is the configured root's; `reprostore demo ROOT` configures ROOT).
+        call_command("init", options["root"] or str(settings.REPROSTORE_ROOT), stdout=self.stdout)
         for line in do_load_demo():
             self.stdout.write(line)

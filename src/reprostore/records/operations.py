@@ -1,0 +1,213 @@
+"""Every change to Sumatra projects and records happens here, each in one transaction."""
+
+import json
+
+from django.db import IntegrityError, transaction
+
+from reprostore.accounts import access
+from reprostore.accounts.access import Level
+from reprostore.lib.http import BadRequest, NotFound
+from reprostore.lib.parameters import typed_value
+from reprostore.records import documents
+from reprostore.records.models import (
+    Project,
+    ProjectPermission,
+    Record,
+    RecordParameter,
+    RecordTag,
+    Revision,
+)
+
+RESERVED_LABELS = {"last", "permissions"}
+
+
+def check_name(kind: str, name: str) -> str:
+    if not name or name != name.strip() or "/" in name or any(ord(c) < 32 for c in name):
+        raise BadRequest(f"Invalid {kind} '{name}'")
+    return name
+
+
+def project_info(body: bytes) -> dict:
+    info = documents.parse_json(body or b"{}", "project description")
+    if not isinstance(info, dict):
+        raise BadRequest("A project description must be a JSON object")
+    for key in ("name", "description"):
+        if not isinstance(info.get(key, ""), str):
+            raise BadRequest(f"The project's '{key}' must be a string")
+    return info
+
+
+def do_put_project(user, name: str, info: dict) -> tuple[Project, bool]:
+    """Create the project (the caller becomes its admin) or update its name and description."""
+    check_name("project id", name)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(name=name).first()
+        if project is not None:
+            access.require_project(user, name, project, Level.WRITE)
+            project.long_name = info.get("name", project.long_name)
+            project.description = info.get("description", project.description)
+            project.save(update_fields=["long_name", "description"])
+            return project, False
+        access.may_create_project(user)
+        try:
+            with transaction.atomic():
+                project = Project.objects.create(
+                    name=name,
+                    long_name=info.get("name", ""),
+                    description=info.get("description", ""),
+                    created_by=user,
+                )
+        except IntegrityError:  # created by a concurrent request a moment ago
+            return do_put_project(user, name, info)
+        _set_grant(project, user, Level.ADMIN)
+        return project, True
+
+
+def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
+    """Store a record document; True when it was created. Re-PUTs replace the document until the
+    record carries a final status tag; after that only reason, outcome, tags and data locations
+    change. Every accepted PUT is kept as a Revision."""
+    check_name("label", label)
+    if label in RESERVED_LABELS:
+        raise BadRequest(f"The label '{label}' is reserved by the API; choose another")
+    try:
+        sent = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest(f"The record is not UTF-8: {error}") from error
+    document = documents.check_record(documents.parse_json(body, "record"), label)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _save_record(user, project, label, document, sent)
+        except IntegrityError:
+            # Two first PUTs of one label raced on PostgreSQL; the loser retries as an update.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_record(user, project, label, document, sent: str) -> bool:
+    record = Record.objects.select_for_update().filter(project=project, label=label).first()
+    if record is None:
+        action, stored = Revision.Action.CREATE, sent
+        record = Record(project=project, label=label)
+    elif record.final:
+        action = Revision.Action.FROZEN_UPDATE
+        document = documents.freeze(json.loads(record.body), document)
+        stored = json.dumps(document)
+    else:
+        action, stored = Revision.Action.UPDATE, sent
+    for field, value in documents.columns(document).items():
+        setattr(record, field, value)
+    record.body = stored
+    record.save()
+    replace_tags(record, document["tags"])
+    replace_parameters(record, document["parameters"])
+    Revision.objects.create(
+        project=project,
+        record=record,
+        label=label,
+        action=action,
+        user=_user_or_none(user),
+        body=sent,
+    )
+    return action == Revision.Action.CREATE
+
+
+def replace_tags(record: Record, tags: list[str]) -> None:
+    RecordTag.objects.filter(record=record).delete()
+    RecordTag.objects.bulk_create(
+        RecordTag(record=record, name=documents.db_text(tag)) for tag in sorted(set(tags))
+    )
+
+
+def replace_parameters(record: Record, parameters: dict) -> None:
+    RecordParameter.objects.filter(record=record).delete()
+    RecordParameter.objects.bulk_create(
+        RecordParameter(record=record, name=documents.db_text(name), **typed_value(value))
+        for name, value in documents.parameter_values(parameters).items()
+    )
+
+
+def do_delete_record(user, project: Project, label: str) -> None:
+    with transaction.atomic():
+        record = Record.objects.select_for_update().filter(project=project, label=label).first()
+        if record is None:
+            raise NotFound(f"Record '{label}' does not exist in project '{project.name}'")
+        _delete(user, [record])
+
+
+def do_delete_tagged(user, project: Project, tag: str) -> int:
+    """Delete every record of `project` carrying exactly `tag`; the number deleted."""
+    with transaction.atomic():
+        records = list(
+            Record.objects.select_for_update().filter(project=project, tag_rows__name=tag)
+        )
+        _delete(user, records)
+        return len(records)
+
+
+def _delete(user, records: list[Record]) -> None:
+    Revision.objects.bulk_create(
+        Revision(
+            project_id=record.project_id,
+            label=record.label,
+            action=Revision.Action.DELETE,
+            user=_user_or_none(user),
+        )
+        for record in records
+    )
+    Record.objects.filter(pk__in=[record.pk for record in records]).delete()
+
+
+def _user_or_none(user):
+    return user if user.is_authenticated else None
+
+
+# Grants. Every change of who may do what with a project comes through these functions, from
+# the API, the permissions page, `reprostore grant` and the demo loader alike; `actor` is the
+# user making the change (None for the command line), and the rules are the access policy's.
+
+
+def do_grant(actor, project: Project, user, level: Level) -> ProjectPermission:
+    with transaction.atomic():
+        if access.grant_change_needs_check(level):
+            access.check_grant_change(actor, project, user)
+        return _set_grant(project, user, level)
+
+
+def _set_grant(project: Project, user, level: Level) -> ProjectPermission:
+    permission, _ = ProjectPermission.objects.update_or_create(
+        project=project, user=user, defaults={"level": level}
+    )
+    return permission
+
+
+def do_revoke(actor, project: Project, username: str) -> bool:
+    """Remove a user's grant; False when they had none."""
+    with transaction.atomic():
+        permission = (
+            ProjectPermission.objects.select_related("user")
+            .filter(project=project, user__username=username)
+            .first()
+        )
+        if permission is None:
+            return False
+        access.check_grant_change(actor, project, permission.user)
+        permission.delete()
+        return True
+
+
+def do_set_public(project: Project, public: bool) -> None:
+    """Let anyone read the project (True), or only those with a grant."""
+    project.public = public
+    project.save(update_fields=["public"])
+
+
+def grants_of(project: Project) -> list[dict]:
+    return [
+        {"user": username, "level": level}
+        for username, level in ProjectPermission.objects.filter(project=project)
+        .order_by("user__username")
+        .values_list("user__username", "level")
+    ]

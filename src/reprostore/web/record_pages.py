@@ -1,0 +1,135 @@
+"""The pages of the Sumatra resources, at the protocol's own URLs.
+
+The site's URL configuration pairs each with its JSON view in records/views.py: a browser
+(`Accept: text/html`) or `?format=html` gets these. Each builds the same data as the JSON.
+"""
+
+import json
+
+from django.db.models import Count
+from django.shortcuts import render
+from django.urls import reverse
+
+from reprostore.accounts.access import Level, at_least
+from reprostore.lib.http import NotFound, Unauthorized
+from reprostore.records import listing
+from reprostore.records.models import Project
+from reprostore.records.protocol import raw_query_value
+from reprostore.records.views import permissions_document, project_document
+from reprostore.web import paging, search
+from reprostore.web import record_display as display
+from reprostore.web.access import project_for_page, web_page
+
+# Captured output and diffs can be many megabytes; the page shows this much of each.
+LONG_TEXT_SHOWN = 500_000
+COLUMN_HEADINGS = [
+    ("label", "Label"),
+    ("timestamp", "Timestamp"),
+    ("reason", "Reason"),
+    ("outcome", "Outcome"),
+    ("duration", "Duration"),
+    ("main_file", "Main file"),
+    ("version", "Version"),
+]
+
+
+@web_page
+def project_list(request):
+    """The Sumatra project list as a page: the same table as the home page."""
+    if not request.user.is_authenticated:
+        raise Unauthorized("Authentication required")
+    projects = listing.projects_with_last_update(Project.objects.readable_by(request.user))
+    projects = projects.annotate(record_count=Count("records"))
+    return render(request, "web/records/project_list.html", {"projects": projects})
+
+
+@web_page
+def project(request, project):
+    found, level = project_for_page(request, project)
+    tags_value = raw_query_value(request, "tags")
+    records = listing.records_of(found, listing.parse_tags(tags_value))
+    return project_page(
+        request, found, level, project_document(request.user, found, tags_value), records
+    )
+
+
+@web_page
+def tagged(request, project, tag):
+    found, level = project_for_page(request, project)
+    records = listing.records_of(found, [tag])
+    return project_page(request, found, level, project_document(request.user, found, tag), records)
+
+
+def project_page(request, project, level, data, records):
+    """The project's records: narrowed by the query, sorted and paged on the server."""
+    query = request.GET.get("q", "").strip()
+    records, search_message = search.search_records(records, query)
+    sort = display.sort_key(request.GET.get("sort"))
+    page = paging.page_of(request, display.table_records(display.sorted_records(records, sort)))
+    project_url = reverse("records:project", args=[project.name])
+    context = {
+        "project": project,
+        "data": data,
+        "page": page,
+        "rows": display.table_rows(page.object_list, project_url),
+        "sort": sort,
+        "columns": COLUMN_HEADINGS,
+        "query": query,
+        "search_message": search_message,
+        "active_tags": listing.parse_tags(data.get("tags")),
+        "tags": display.project_tags(project),
+        "page_sizes": paging.PAGE_SIZES,
+        "is_admin": at_least(level, Level.ADMIN),
+    }
+    return render(request, "web/records/project_detail.html", context)
+
+
+@web_page
+def record(request, project, label):
+    found, _ = project_for_page(request, project)
+    return record_page(request, found, found.records.filter(label=label).first())
+
+
+@web_page
+def last_record(request, project):
+    found, _ = project_for_page(request, project)
+    return record_page(request, found, listing.records_of(found).first())
+
+
+def shortened(text) -> tuple[str, bool]:
+    text = text if isinstance(text, str) else ""
+    return text[:LONG_TEXT_SHOWN], len(text) > LONG_TEXT_SHOWN
+
+
+def record_page(request, project, record):
+    if record is None:
+        raise NotFound(f"No such record in project '{project.name}'")
+    document = json.loads(record.body)
+    output, output_cut = shortened(document.get("stdout_stderr"))
+    diff, diff_cut = shortened(document.get("diff"))
+    context = {
+        "project": project,
+        "record": record,
+        "document": document,
+        "view": display.record_view(document),
+        "output": output,
+        "output_cut": output_cut,
+        "diff": diff,
+        "diff_cut": diff_cut,
+        "history": display.revision_history(record),
+        "repeats_here": repeats_here(project, document),
+    }
+    return render(request, "web/records/record_detail.html", context)
+
+
+def repeats_here(project, document: dict) -> bool:
+    """Whether the record this one repeats is in the project, to link it."""
+    repeated = document.get("repeats")
+    return isinstance(repeated, str) and project.records.filter(label=repeated).exists()
+
+
+@web_page
+def permissions(request, project):
+    found, _ = project_for_page(request, project, Level.ADMIN)
+    context = {"project": found, "data": permissions_document(found), "levels": Level.choices}
+    return render(request, "web/records/project_permissions.html", context)
