@@ -107,7 +107,7 @@ def work_directory(keep: bool, prefix: str):
 @contextlib.contextmanager
 def reprostore_server(database: str, directory: Path, workers: int, **environ):
     """A `reprostore serve` on a fresh store (and a fresh PostgreSQL database), with the
-    benchmark user; stopped and dropped afterwards."""
+    benchmark user, who may push packets; stopped and dropped afterwards."""
     if database not in DATABASES:
         raise SystemExit(f"Unknown database '{database}': use sqlite or postgres")
     database_url = databases.create_postgres_database() if database == "postgres" else None
@@ -124,6 +124,7 @@ def reprostore_server(database: str, directory: Path, workers: int, **environ):
                 os.environ[name] = value
     try:
         add_users(server, {USER: PASSWORD})
+        server.command("grant", USER, "--packets", "write")
         yield server
     finally:
         server.stop()

@@ -12,6 +12,7 @@ import contextlib
 import io
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import common
 
@@ -73,7 +74,9 @@ def main() -> None:
             common.copy_tree(source, directory / "store")
             with common.reprostore_server(database, directory, args.workers) as server:
                 server.command("reindex")
-                url = f"{server.url}/outpack/"
+                # Signed in as pyorderly users are: HTTP Basic from the location URL.
+                credentials = f"{common.USER}:{quote(common.PASSWORD, safe='')}@"
+                url = server.url.replace("http://", "http://" + credentials, 1) + "/outpack/"
                 metadata, packets = pull_everything(work / f"from-{database}", "http", {"url": url})
                 name = "http " + common.server_label(database, args.workers)
                 rows.append(row(name, args.packets, metadata, packets, base))

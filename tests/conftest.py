@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tests.support.databases import test_database
+from tests.support import databases
 from tests.support.server import start_server
 
 PASSWORD = "correct horse battery"
@@ -25,15 +25,16 @@ DATABASE_FIXTURES = {
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `nodb` need no database, so they run in the SQLite pass only.
-
-    On the PostgreSQL pass they are deselected (reported as "deselected", never as skipped).
-    A `nodb` test that asks for the database is a mistake in the marker, so it is refused.
+    """One suite, two passes (scripts/test): tests marked `nodb` need no database, so they run
+    in the SQLite pass only; tests marked `postgres` run in the PostgreSQL pass only. The others
+    are deselected (reported as "deselected", never as skipped). A `nodb` test that asks for
+    the database is a mistake in the marker, so it is refused.
     """
     wrong = [
         item.nodeid
         for item in items
         if item.get_closest_marker("nodb")
+        and not item.get_closest_marker("postgres")
         and (
             item.get_closest_marker("django_db")
             or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
@@ -41,12 +42,32 @@ def pytest_collection_modifyitems(config, items):
     ]
     if wrong:
         raise pytest.UsageError("marked nodb but uses the database: " + ", ".join(wrong))
-    if test_database() != "postgres":
-        return
-    deselected = [item for item in items if item.get_closest_marker("nodb")]
+    postgres = databases.test_database() == "postgres"
+
+    def elsewhere(item) -> bool:
+        if item.get_closest_marker("postgres"):  # also inside a module marked nodb
+            return not postgres
+        return postgres and item.get_closest_marker("nodb") is not None
+
+    deselected = [item for item in items if elsewhere(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("nodb")]
+        items[:] = [item for item in items if not elsewhere(item)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture of the test is set up, module-scoped ones included (see start_server).
+    databases.running_a_nodb_test = bool(
+        item.get_closest_marker("nodb") and not item.get_closest_marker("postgres")
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def dropped_databases():
+    """The live servers' PostgreSQL databases are dropped in the background; wait at the end."""
+    yield
+    databases.finish_drops()
 
 
 @pytest.fixture(autouse=True, scope="session")

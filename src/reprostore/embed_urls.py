@@ -2,7 +2,8 @@
 
     path("provenance/", include("reprostore.embed_urls"))
 
-gives /provenance/records/ (Sumatra), /provenance/outpack/ (outpack) and the web pages.
+gives /provenance/records/ (Sumatra), /provenance/outpack/ (outpack), /provenance/packit/ (the
+outpack API as pyorderly's `packit` location calls it, with device login) and the web pages.
 
 This is where the apps meet. The Sumatra URLs answer browsers with the web app's pages and
 clients with the records app's JSON, from one route each (`negotiated`).
@@ -10,10 +11,13 @@ clients with the records app's JSON, from one route each (`negotiated`).
 
 from django.urls import include, path
 
+from reprostore.accounts import views as device_api
 from reprostore.lib.http import negotiated
+from reprostore.packets import urls as outpack
 from reprostore.packets.urls import misjoined_urlpatterns
 from reprostore.records import views as api
 from reprostore.records.protocol import media_types
+from reprostore.web import access_pages
 from reprostore.web import record_pages as pages
 
 
@@ -31,9 +35,20 @@ records_urlpatterns = [
     path("<str:project>/<str:label>/", sumatra("record", "record"), name="record"),
 ]
 
+# What pyorderly's `packit` location calls, given the URL `http://host/packit/`: the outpack API
+# under api/outpack/ with a bearer token, and the device login (RFC 8628) that gets one, whose
+# verification page is `device`.
+packit_urlpatterns = [
+    path("api/outpack/", include(outpack.urlpatterns)),
+    path("api/deviceAuth", device_api.device_authorization, name="device-authorization"),
+    path("api/deviceAuth/token", device_api.device_token, name="device-token"),
+    path("device", access_pages.device_login, name="device"),
+]
+
 urlpatterns = [
     path("records/", include((records_urlpatterns, "records"))),
     path("outpack/", include("reprostore.packets.urls")),
+    path("packit/", include((packit_urlpatterns, "packit"))),
     # pyorderly given `http://host/outpack` (no slash) asks for /metadata/list and so on:
     # tell it to add the slash instead of answering with a page.
     path("", include(misjoined_urlpatterns)),

@@ -38,6 +38,7 @@ def _database(url: str) -> dict:
             url,
             conn_max_age=env_int("REPROSTORE_CONN_MAX_AGE", 60, minimum=0),
             lock_timeout=env_float("REPROSTORE_DB_TIMEOUT", 60, minimum=0),
+            pool_size=env_int("REPROSTORE_DB_POOL", 0, minimum=0),
         )
     except ValueError as error:
         raise ImproperlyConfigured(f"REPROSTORE_DATABASE_URL: {error}") from None
@@ -50,8 +51,26 @@ REPROSTORE_OUTPACK_ANONYMOUS = env_choice(
     DEFAULTS["REPROSTORE_OUTPACK_ANONYMOUS"],
     OUTPACK_ANONYMOUS_LEVELS,
 )
+REPROSTORE_OUTPACK_MAX_CLOCK_SKEW = env_int(
+    "REPROSTORE_OUTPACK_MAX_CLOCK_SKEW", DEFAULTS["REPROSTORE_OUTPACK_MAX_CLOCK_SKEW"], minimum=0
+)
+REPROSTORE_OUTPACK_MAX_FILE = env_int(
+    "REPROSTORE_OUTPACK_MAX_FILE", DEFAULTS["REPROSTORE_OUTPACK_MAX_FILE"], minimum=1
+)
+REPROSTORE_TOKEN_DAYS = env_int(
+    "REPROSTORE_TOKEN_DAYS", DEFAULTS["REPROSTORE_TOKEN_DAYS"], minimum=1
+)
+REPROSTORE_DEVICE_CODE_SECONDS = env_int(
+    "REPROSTORE_DEVICE_CODE_SECONDS", DEFAULTS["REPROSTORE_DEVICE_CODE_SECONDS"], minimum=1
+)
+REPROSTORE_DEVICE_POLL_SECONDS = env_int(
+    "REPROSTORE_DEVICE_POLL_SECONDS", DEFAULTS["REPROSTORE_DEVICE_POLL_SECONDS"], minimum=1
+)
 REPROSTORE_OUTPACK_SYNC_SECONDS = env_float(
     "REPROSTORE_OUTPACK_SYNC_SECONDS", DEFAULTS["REPROSTORE_OUTPACK_SYNC_SECONDS"], minimum=0
+)
+REPROSTORE_QUERY_TIMEOUT = env_float(
+    "REPROSTORE_QUERY_TIMEOUT", DEFAULTS["REPROSTORE_QUERY_TIMEOUT"], minimum=0
 )
 REPROSTORE_ALLOW_PROJECT_CREATION = env_bool(
     "REPROSTORE_ALLOW_PROJECT_CREATION", DEFAULTS["REPROSTORE_ALLOW_PROJECT_CREATION"]
@@ -65,9 +84,25 @@ SECRET_KEY = _secret_key(REPROSTORE_ROOT)
 DEBUG = env_bool("REPROSTORE_DEBUG", False)
 ALLOWED_HOSTS = env_list("REPROSTORE_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("REPROSTORE_CSRF_TRUSTED_ORIGINS", "")
-if env_bool("REPROSTORE_BEHIND_PROXY", False):
+REPROSTORE_BEHIND_PROXY = env_bool("REPROSTORE_BEHIND_PROXY", DEFAULTS["REPROSTORE_BEHIND_PROXY"])
+if REPROSTORE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+    # The proxy serves HTTPS: cookies are never sent over plain HTTP, and browsers are told to
+    # use HTTPS only (SecurityMiddleware sends HSTS on requests the proxy says were HTTPS).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("REPROSTORE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+REPROSTORE_LOGIN_FAILURES_PER_USER = env_int(
+    "REPROSTORE_LOGIN_FAILURES_PER_USER", DEFAULTS["REPROSTORE_LOGIN_FAILURES_PER_USER"], minimum=1
+)
+REPROSTORE_LOGIN_FAILURES_PER_ADDRESS = env_int(
+    "REPROSTORE_LOGIN_FAILURES_PER_ADDRESS",
+    DEFAULTS["REPROSTORE_LOGIN_FAILURES_PER_ADDRESS"],
+    minimum=1,
+)
+REPROSTORE_LOGIN_FAILURE_WINDOW = env_int(
+    "REPROSTORE_LOGIN_FAILURE_WINDOW", DEFAULTS["REPROSTORE_LOGIN_FAILURE_WINDOW"], minimum=1
+)
 
 DATABASES = {"default": _database(REPROSTORE_DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -98,7 +133,24 @@ MIDDLEWARE = [
     "reprostore.accounts.middleware.CredentialsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# No inline script or style on any page (web/templates, web/static/web/app.js): a value that
+# slipped past escaping still could not run. Responses that set their own policy keep it
+# (packet file downloads are sandboxed).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # The Sumatra client never follows redirects on PUT/DELETE, so never add slashes for it.
 APPEND_SLASH = False

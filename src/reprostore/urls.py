@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from reprostore.accounts.login import LoginView
 from reprostore.core import views as core_views
 
 urlpatterns = [
@@ -9,7 +10,7 @@ urlpatterns = [
     path("openapi.json", core_views.openapi, name="openapi"),
     path("metrics", core_views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("reprostore.embed_urls")),
 ]

@@ -38,7 +38,7 @@ def password_checks():
 def test_basic_credentials_make_the_caller_known(client, cast):
     assert status(client, **basic_auth("bob")) == 200
     assert status(client) == 401
-    assert status(client, **basic_auth("mallory")) == 403
+    assert status(client, **basic_auth("mallory")) == 404
 
 
 def test_wrong_credentials_are_anonymous_so_the_client_is_challenged(client, cast):

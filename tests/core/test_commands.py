@@ -12,6 +12,7 @@ from reprostore.records.models import Project, ProjectPermission, Record
 from tests.support.server import reprostore
 
 
+@pytest.mark.nodb
 def test_init_creates_a_store_and_is_idempotent(tmp_path):
     root = tmp_path / "store"
     result = reprostore("init", str(root), root=root, database_url=None)
@@ -28,6 +29,7 @@ def test_init_creates_a_store_and_is_idempotent(tmp_path):
     assert reprostore("init", str(root), root=root, database_url=None).returncode == 0
 
 
+@pytest.mark.nodb
 def test_init_refuses_a_foreign_directory(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     result = reprostore("init", str(tmp_path), root=tmp_path, database_url=None, check=False)
@@ -37,6 +39,7 @@ def test_init_refuses_a_foreign_directory(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+@pytest.mark.nodb
 def test_init_refuses_to_change_a_root_configuration(tmp_path):
     root = tmp_path / "store"
     reprostore("init", str(root), root=root, database_url=None)
@@ -50,6 +53,7 @@ def test_init_refuses_to_change_a_root_configuration(tmp_path):
     )
 
 
+@pytest.mark.nodb
 def test_init_options_can_be_turned_off(tmp_path):
     root = tmp_path / "store"
     reprostore("init", str(root), "--no-require-complete-tree", root=root, database_url=None)
@@ -63,6 +67,7 @@ def test_init_options_can_be_turned_off(tmp_path):
     assert core["use_file_store"] is False and core["path_archive"] == "archive"
 
 
+@pytest.mark.nodb
 def test_init_refuses_a_root_that_keeps_no_files(tmp_path):
     root = tmp_path / "store"
     result = reprostore(
@@ -73,6 +78,7 @@ def test_init_refuses_a_root_that_keeps_no_files(tmp_path):
     assert not root.exists()
 
 
+@pytest.mark.nodb
 def test_serve_explains_a_root_it_cannot_serve(tmp_path):
     root = tmp_path / "broken"
     (root / ".outpack").mkdir(parents=True)
@@ -112,6 +118,50 @@ def test_grant_gives_a_level_and_anonymous_makes_public(cast):
 
 
 @pytest.mark.django_db
+def test_grant_packets_gives_removes_and_opens(cast):
+    from reprostore.packets.models import PacketGrant
+
+    def levels():
+        return {
+            (g.user.username if g.user else "anonymous", g.name): g.level
+            for g in PacketGrant.objects.select_related("user")
+        }
+
+    out = io.StringIO()
+    call_command("grant", "carol", "--packets", "write", stdout=out)
+    assert "'carol' may now write every packet" in out.getvalue()
+    call_command("grant", "bob", "--packets", "read", "--name", "data", stdout=io.StringIO())
+    call_command("grant", "anonymous", "--packets", "read", stdout=io.StringIO())
+    assert levels() == {("carol", ""): "write", ("bob", "data"): "read", ("anonymous", ""): "read"}
+    out = io.StringIO()
+    call_command("grant", "anonymous", "--packets", "none", stdout=out)
+    assert "Removed" in out.getvalue() and ("anonymous", "") not in levels()
+    with pytest.raises(CommandError, match="can only be read"):
+        call_command("grant", "bob", "--packets", "write", "--name", "data")
+    with pytest.raises(CommandError, match="Anonymous callers can't administer"):
+        call_command("grant", "anonymous", "--packets", "admin")
+    with pytest.raises(CommandError, match="No such user 'nobody'"):
+        call_command("grant", "nobody", "--packets", "read")
+    with pytest.raises(CommandError, match="not both"):
+        call_command("grant", "bob", "Private", "--packets", "read")
+    with pytest.raises(CommandError, match="Give a project, or --packets"):
+        call_command("grant", "bob")
+
+
+def test_grant_and_token_run_as_commands(tmp_path):
+    root = tmp_path / "store"
+    reprostore("init", str(root), root=root, database_url=None)
+    reprostore("adduser", "ann", "--password-stdin", root=root, database_url=None,
+               input="a long enough password\n")  # fmt: skip
+    result = reprostore("grant", "ann", "--packets", "admin", root=root, database_url=None)
+    assert "'ann' may now admin every packet" in result.stdout
+    token = reprostore("token", "ann", "--name", "ci", root=root, database_url=None).stdout
+    assert token.strip().startswith("rps_")
+    listed = reprostore("token", "ann", "--list", root=root, database_url=None).stdout
+    assert "\tci\t" in listed and "never" in listed
+
+
+@pytest.mark.django_db
 def test_demo_records_decode_with_the_sumatra_client():
     from reprostore.records.demo_data import do_load_demo
 
@@ -128,6 +178,7 @@ def test_demo_records_decode_with_the_sumatra_client():
     assert haggling.datastore.root == "/Users/andrew/tmp/SumatraExample/Data"
 
 
+@pytest.mark.nodb
 def test_demo_root_names_the_store_it_fills(tmp_path):
     root, elsewhere = tmp_path / "demo", tmp_path / "elsewhere"
     result = reprostore("demo", str(root), root=elsewhere, database_url=None)

@@ -21,6 +21,10 @@ owner = User.objects.create_user("ann", password="copy pass word")
 reader = User.objects.create_user("ben", password="other pass word")
 reader.user_permissions.add(Permission.objects.get(codename="add_packet"))
 ApiToken.issue(owner, "ci")
+from reprostore.accounts.access import Level as PacketLevel
+from reprostore.packets.grants import do_grant_packets
+do_grant_packets(None, owner, PacketLevel.ADMIN)
+do_grant_packets(None, None, PacketLevel.READ, "data")
 project = Project.objects.create(name="Sim")
 do_grant(None, project, owner, Level.ADMIN)
 do_grant(None, project, reader, Level.READ)
@@ -42,6 +46,7 @@ TABLES = {
     "auth_user": 2,
     "auth_user_user_permissions": 1,
     "accounts_apitoken": 1,
+    "packets_packetgrant": 2,
     "records_project": 1,
     "records_projectpermission": 2,
     "records_record": 2,

@@ -32,6 +32,7 @@ def test_createsuperuser_and_the_admin(client, monkeypatch):
     assert client.get("/admin/").status_code == 200
 
 
+@pytest.mark.nodb
 def test_sqlite_is_set_up_for_concurrent_writers(tmp_path):
     config = database_config(f"sqlite:///{tmp_path}/db.sqlite3")
     assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
@@ -42,6 +43,7 @@ def test_sqlite_is_set_up_for_concurrent_writers(tmp_path):
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+@pytest.mark.nodb
 def test_postgres_urls_reuse_connections():
     config = database_config("postgres://user:pw@db.example:5433/records")
     assert config["ENGINE"] == "django.db.backends.postgresql"
@@ -49,6 +51,7 @@ def test_postgres_urls_reuse_connections():
     assert config["CONN_MAX_AGE"] > 0 and config["CONN_HEALTH_CHECKS"]
 
 
+@pytest.mark.nodb
 def test_an_unknown_database_url_is_refused():
     with pytest.raises(ValueError, match="Unsupported database URL 'mysql://x'"):
         database_config("mysql://x")

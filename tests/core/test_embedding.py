@@ -4,6 +4,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 HOST_SETTINGS = """
 SECRET_KEY = "host"
 DEBUG = False
@@ -62,11 +64,18 @@ r = client.get("/provenance/records/", HTTP_ACCEPT="application/json", **auth)
 assert [p["id"] for p in json.loads(r.content)] == ["Embedded"], r.content
 assert json.loads(r.content)[0]["uri"] == "http://testserver/provenance/records/Embedded/"
 r = client.get("/provenance/outpack/")
+assert r.status_code == 401 and json.loads(r.content)["status"] == "failure", r.content
+User.objects.create_superuser("root", password="pw")
+root = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"root:pw").decode()}
+r = client.get("/provenance/outpack/", **root)
+assert r.status_code == 200 and json.loads(r.content)["status"] == "success", r.content
+r = client.get("/provenance/packit/api/outpack/", **root)
 assert r.status_code == 200 and json.loads(r.content)["status"] == "success", r.content
 print("embedded ok")
 """
 
 
+@pytest.mark.nodb
 def test_the_apps_run_inside_a_host_project(tmp_path):
     from reprostore.packets.root import init_root
 

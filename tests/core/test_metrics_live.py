@@ -7,18 +7,16 @@ scrape after `GET /outpack/` missed it about one time in two with five workers.
 import os
 import re
 import signal
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from reprostore.core import gunicorn_conf
+from tests.support.locks import writes_blocked
 from tests.support.records import record_body
 from tests.support.server import add_users, start_server
 
@@ -48,7 +46,8 @@ def server(tmp_path_factory):
     server, cleanup = start_server(
         tmp_path_factory.mktemp("metrics") / "root",
         workers=WORKERS,
-        extra_env={"REPROSTORE_DB_TIMEOUT": "2"},
+        # /outpack/ answers anonymous callers, as on a trusted network: this is about metrics.
+        extra_env={"REPROSTORE_DB_TIMEOUT": "2", "REPROSTORE_OUTPACK_ANONYMOUS": "read"},
     )
     add_users(server, {"ann": PASSWORD}, grants=[("ann", "Locked", "admin")])
     yield server
@@ -133,27 +132,6 @@ def test_counts_survive_a_worker_that_dies(server):
     text = scrape(server)
     assert value(text, "http_requests_total", **ROOT_GET) == before
     assert value(text, "http_requests_in_flight", endpoint="/", method="GET") == 0
-
-
-@contextmanager
-def writes_blocked(server):
-    """Another process holds the write lock on the record table until the block ends."""
-    if server.database_url is None:
-        connection = sqlite3.connect(
-            server.root / ".reprostore" / "db.sqlite3", isolation_level=None
-        )
-        connection.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-    else:
-        url = server.database_url.replace("postgres://", "postgresql://")
-        with psycopg.connect(url) as connection:
-            connection.execute("LOCK TABLE records_record IN ACCESS EXCLUSIVE MODE")
-            yield
-            connection.rollback()
 
 
 def test_a_lock_that_does_not_clear_is_counted(server):

@@ -4,16 +4,18 @@ import re
 
 import pytest
 
-from reprostore.core.openapi import JSON_TYPES, openapi_document
+from reprostore.core.openapi import openapi_document
+from reprostore.lib.http import BadRequest
 from reprostore.packets.hashing import ALGORITHMS
 from reprostore.packets.ids import STORED_ID, is_packet_id
 from reprostore.query.evaluate import MAX_QUERY_LENGTH
-from reprostore.records.documents import REQUIRED, check_record
+from reprostore.records.documents import check_record
+from reprostore.records.documents import record_schema as validated_schema
 from reprostore.records.models import Level
+from tests.support.records import record_document
 
 DOCUMENT = openapi_document()
 PATHS = DOCUMENT["paths"]
-EXAMPLES = {"string": "", "object": {}, "array": []}
 
 
 def parameter(path: str, name: str, method: str | None = None) -> dict:
@@ -24,9 +26,10 @@ def parameter(path: str, name: str, method: str | None = None) -> dict:
 
 
 def record_schema() -> dict:
-    return PATHS["/records/{project}/{label}/"]["get"]["responses"]["200"]["content"][
+    reference = PATHS["/records/{project}/{label}/"]["get"]["responses"]["200"]["content"][
         "application/json"
-    ]["schema"]
+    ]["schema"]["$ref"]
+    return DOCUMENT["components"]["schemas"][reference.rsplit("/", 1)[1]]
 
 
 def test_packet_ids_are_the_ids_the_server_stores():
@@ -43,22 +46,20 @@ def test_hashes_name_the_algorithms_the_server_knows():
     assert parameter("/outpack/checksum", "alg", "get") == {"enum": list(ALGORITHMS)}
 
 
-def test_a_record_has_the_fields_and_types_check_record_demands():
-    schema = record_schema()
-    assert schema["required"] == list(REQUIRED)
-    for name, kind in REQUIRED.items():
-        assert schema["properties"][name]["type"] == JSON_TYPES[kind]
+def test_the_documented_record_is_the_schema_records_are_validated_with():
+    documented = record_schema()
+    expected = {k: v for k, v in validated_schema().items() if k != "$schema"}
+    assert documented["required"] == expected["required"]
+    assert documented["properties"].keys() == expected["properties"].keys()
+    assert documented["$defs"].keys() == expected["$defs"].keys()
 
 
-@pytest.mark.parametrize("field", sorted(REQUIRED))
+@pytest.mark.parametrize("field", validated_schema()["required"])
 def test_each_documented_required_field_is_really_required(field):
-    document = {name: EXAMPLES[JSON_TYPES[kind]] for name, kind in REQUIRED.items()}
-    document.update(label="run", timestamp="2024-05-06 07:08:09+0000", tags=[])
-    document.update(parameters={"type": "SimpleParameterSet", "content": ""})
-    document.update(launch_mode={"type": "SerialLaunchMode"}, datastore={"type": "FileSystem"})
+    document = record_document("run")
     assert check_record(dict(document), "run")
     del document[field]
-    with pytest.raises(Exception, match=f"no '{field}' field"):
+    with pytest.raises(BadRequest, match=f"no '{field}' field"):
         check_record(document, "run")
 
 

@@ -1,13 +1,10 @@
 """Both protocols answer a write the database refuses alike: 503 with Retry-After, in their own
 envelope, and the write succeeds once the database takes writes again."""
 
-import sqlite3
-from contextlib import contextmanager
-
-import psycopg
 import pytest
 import requests
 
+from tests.support.locks import writes_blocked
 from tests.support.records import record_body
 from tests.support.server import add_users, start_server
 from tests.web.support import packet_metadata, sha256
@@ -17,32 +14,14 @@ PASSWORD = "refused-writes-password"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    # Anonymous pushes, as on a trusted network: the test is about the database, not access.
     server, cleanup = start_server(
-        tmp_path_factory.mktemp("store") / "root", extra_env={"REPROSTORE_DB_TIMEOUT": "1"}
+        tmp_path_factory.mktemp("store") / "root",
+        extra_env={"REPROSTORE_DB_TIMEOUT": "1", "REPROSTORE_OUTPACK_ANONYMOUS": "write"},
     )
     add_users(server, {"ann": PASSWORD}, grants=[("ann", "Locked", "admin")])
     yield server
     cleanup()
-
-
-@contextmanager
-def writes_refused(server):
-    """Another connection holds the write lock until the block ends."""
-    if server.database_url is None:
-        connection = sqlite3.connect(
-            server.root / ".reprostore" / "db.sqlite3", isolation_level=None
-        )
-        connection.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    with psycopg.connect(server.database_url.replace("postgres://", "postgresql://")) as connection:
-        connection.execute("LOCK TABLE records_record, packets_packet IN ACCESS EXCLUSIVE MODE")
-        yield
-        connection.rollback()
 
 
 def put_record(server, label):
@@ -63,7 +42,7 @@ def test_a_refused_record_and_a_refused_push_are_both_503_with_retry_after(serve
     data = b"result\n"
     assert requests.post(f"{server.url}/outpack/file/{sha256(data)}", data=data).ok
     packet_id, body = packet_metadata("refused", {"result.txt": data})
-    with writes_refused(server):
+    with writes_blocked(server, ("records_record", "packets_packet")):
         record = put_record(server, "refused")
         push = push_metadata(server, body)
 

@@ -10,6 +10,9 @@ from django.core.exceptions import ImproperlyConfigured
 from reprostore.lib import env
 from reprostore.lib.conf import DEFAULTS, OUTPACK_ANONYMOUS_LEVELS
 
+# Settings are read the same whatever the database: these run in the SQLite pass only.
+pytestmark = pytest.mark.nodb
+
 
 @pytest.mark.parametrize("word", ["1", "true", "True", "YES", "on", " On "])
 def test_words_for_true(word):
@@ -153,6 +156,22 @@ def test_true_means_on(tmp_path):
             "REPROSTORE_OUTPACK_ANONYMOUS is 'everyone': expected one of write, read, none",
         ),
         ("REPROSTORE_LOG_LEVEL", "loud", "REPROSTORE_LOG_LEVEL is 'loud': expected one of"),
+        (
+            "REPROSTORE_OUTPACK_MAX_FILE",
+            "10GB",
+            "REPROSTORE_OUTPACK_MAX_FILE is '10GB': expected a whole number",
+        ),
+        (
+            "REPROSTORE_OUTPACK_MAX_CLOCK_SKEW",
+            "-1",
+            "REPROSTORE_OUTPACK_MAX_CLOCK_SKEW is '-1': expected a whole number of at least 0",
+        ),
+        ("REPROSTORE_TOKEN_DAYS", "0", "REPROSTORE_TOKEN_DAYS is '0': expected a whole number"),
+        (
+            "REPROSTORE_DEVICE_POLL_SECONDS",
+            "often",
+            "REPROSTORE_DEVICE_POLL_SECONDS is 'often': expected a whole number",
+        ),
         ("REPROSTORE_DATABASE_URL", "mysql://x", "REPROSTORE_DATABASE_URL: Unsupported database"),
     ],
 )

@@ -18,6 +18,9 @@ JSON = "application/json"
 
 
 def serve(settings, path):
+    # The protocol's tests call as anonymous clients on a location opened for a trusted network;
+    # test_access.py and test_permissions.py test who may do what.
+    settings.REPROSTORE_OUTPACK_ANONYMOUS = "write"
     settings.REPROSTORE_ROOT = path
     settings.REPROSTORE_OUTPACK_SYNC_SECONDS = 0
     forget_sync_state()

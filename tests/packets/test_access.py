@@ -1,11 +1,12 @@
-"""Who may read and push: REPROSTORE_OUTPACK_ANONYMOUS and the packets.add_packet permission."""
+"""Who may read and push: REPROSTORE_OUTPACK_ANONYMOUS and the packet grants (the whole matrix
+of callers and routes is in test_permissions.py)."""
 
 import hashlib
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from tests.conftest import basic_auth
+from tests.support.packet_access import grant_cast_packets
 
 from .conftest import failure, success
 
@@ -23,7 +24,7 @@ def write(client, **headers):
 
 @pytest.fixture
 def pusher(cast):
-    cast.writer.user_permissions.add(Permission.objects.get(codename="add_packet"))
+    grant_cast_packets(cast)
     return cast.writer
 
 

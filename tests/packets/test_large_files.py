@@ -54,7 +54,12 @@ def peak_rss_of_workers(pid):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server, cleanup = start_server(tmp_path_factory.mktemp("large") / "root", workers=1)
+    # Open to anonymous pushes as on a trusted network: this is about memory, not access.
+    server, cleanup = start_server(
+        tmp_path_factory.mktemp("large") / "root",
+        workers=1,
+        extra_env={"REPROSTORE_OUTPACK_ANONYMOUS": "write"},
+    )
     yield server
     cleanup()
 

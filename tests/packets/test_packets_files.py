@@ -74,12 +74,18 @@ def test_odd_hashes_are_not_found_not_crashes(root, text):
     assert e.value.message == f"hash '{text}' not found"
 
 
-def test_find_file_falls_back_to_archive_candidates_of_the_right_size(root, tmp_path):
-    archived = tmp_path / "a.txt"
+def test_find_file_falls_back_to_archive_candidates_of_the_right_size(tmp_path):
+    root = open_root(init_root(tmp_path / "root", path_archive="archive"))
+    archived = root.archive_dir / "report" / "a.txt"
+    archived.parent.mkdir(parents=True)
     archived.write_bytes(DATA)
     assert find_file(root, DATA_HASH, [(archived, len(DATA))]) == archived
     with pytest.raises(NotFound):
         find_file(root, DATA_HASH, [(archived, len(DATA) + 1), (None, 0)])
+    outside = tmp_path / "a.txt"  # not in the archive: never served (test_archive_links.py)
+    outside.write_bytes(DATA)
+    with pytest.raises(NotFound):
+        find_file(root, DATA_HASH, [(outside, len(DATA))])
 
 
 def test_put_file_uses_constant_memory(root):

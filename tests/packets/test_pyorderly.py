@@ -19,6 +19,10 @@ from pyorderly.run import orderly_run
 
 from tests.support.server import start_server
 
+# These tests are about the protocol with the real client, so the location is opened as on a
+# trusted network; signing in is tested in test_pyorderly_auth.py and test_packit.py.
+OPEN = {"REPROSTORE_OUTPACK_ANONYMOUS": "write"}
+
 DATA_REPORT = """
 import pyorderly
 p = pyorderly.parameters(n=3)
@@ -75,7 +79,7 @@ def assert_same_packets(source, copy, ids):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server, cleanup = start_server(tmp_path_factory.mktemp("served") / "root")
+    server, cleanup = start_server(tmp_path_factory.mktemp("served") / "root", extra_env=OPEN)
     yield server
     cleanup()
 
@@ -176,7 +180,7 @@ def test_an_orderly_root_is_served_as_it_is(tmp_path):
     """pyorderly's own defaults: files only in the path archive, no file store."""
     source = make_orderly_root(tmp_path / "orderly")
     ids = run_reports(source)
-    server, cleanup = start_server(source)
+    server, cleanup = start_server(source, extra_env=OPEN)
     try:
         copy = tmp_path / "copy"
         outpack_init(copy)

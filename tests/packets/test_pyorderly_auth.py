@@ -1,4 +1,5 @@
-"""pyorderly against a live server that admits no anonymous access: HTTP Basic from the URL."""
+"""pyorderly's `http` location against a default live server (no anonymous access): HTTP Basic
+from the URL, for a user with a packet grant."""
 
 import pytest
 import requests
@@ -9,17 +10,19 @@ from pyorderly.outpack.location_push import outpack_location_push
 from pyorderly.run import orderly_run
 
 from tests.conftest import PASSWORD
-from tests.support.server import start_server
+from tests.support.server import run_commands, start_server
 
 from .test_pyorderly import make_orderly_root
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REPROSTORE_OUTPACK_ANONYMOUS", "none")
-        server, cleanup = start_server(tmp_path_factory.mktemp("private") / "root")
-    server.command("adduser", "pusher", "--superuser", "--password-stdin", input=PASSWORD + "\n")
+    server, cleanup = start_server(tmp_path_factory.mktemp("private") / "root")
+    run_commands(  # as `reprostore adduser` and `reprostore grant` would, in one process
+        server,
+        (["adduser", "pusher", "--password-stdin"], PASSWORD + "\n"),
+        (["grant", "pusher", "--packets", "write"], None),
+    )
     yield server
     cleanup()
 
@@ -34,8 +37,10 @@ def test_anonymous_pyorderly_is_told_to_sign_in(server, tmp_path):
     root = tmp_path / "anon"
     outpack_init(root)
     outpack_location_add("server", "http", {"url": location_url(server)}, root=root)
-    with pytest.raises(requests.HTTPError, match="401 Error: You must sign in to read"):
+    with pytest.raises(requests.HTTPError, match="401 Error: You must sign in to read") as e:
         outpack_location_pull_metadata(root=root)
+    assert "http://USER:PASSWORD@host/outpack/" in str(e.value)
+    assert "`packit` location" in str(e.value)
 
 
 def test_a_user_in_the_url_may_push_and_pull(server, tmp_path):

@@ -10,8 +10,16 @@ from reprostore.query import parse
 from tests.conftest import basic_auth
 from tests.packets.conftest import failure, success
 from tests.query.conftest import metadata_bytes
+from tests.support.packet_access import grant_packets
 
 QUERIES1 = ["20170818-164830-33e0ab01", "20170818-164847-7574883b", "20180818-164043-7cdcde4b"]
+
+
+@pytest.fixture(autouse=True)
+def open_for_reading(settings):
+    """The route's own behaviour is tested as anonymous callers on a location opened to them;
+    who may query is tested below and in tests/packets/test_permissions.py."""
+    settings.REPROSTORE_OUTPACK_ANONYMOUS = "read"
 
 
 def ask(client, query=None, this=None, **headers):
@@ -87,6 +95,7 @@ def test_reading_follows_the_outpack_access_policy(client, example, settings, an
 
 def test_a_signed_in_reader_may_query_when_anonymous_may_not(client, example, settings, cast):
     settings.REPROSTORE_OUTPACK_ANONYMOUS = "none"
+    grant_packets(cast.reader, "read")
     assert success(ask(client, "latest", **basic_auth(cast.reader.username))) == [
         "20180818-164043-7cdcde4b"
     ]

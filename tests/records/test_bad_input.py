@@ -41,7 +41,7 @@ def assert_unchanged(client, cast, stored):
             "no 'executable'",
         ),
         (record_body("kept", tags="_finished_"), "'tags' must be an array"),
-        (record_body("kept", tags=[1, 2]), "array of strings"),
+        (record_body("kept", tags=[1, 2]), "must be a string"),
         (record_body("kept", timestamp="yesterday"), "Invalid timestamp 'yesterday'"),
         (
             record_body(

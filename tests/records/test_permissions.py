@@ -17,7 +17,8 @@ EXPECTED = {
     "owner": ({READ: 200, WRITE: 201}, {READ: 200, WRITE: 201}),
     "writer": ({READ: 200, WRITE: 201}, {READ: 200, WRITE: 201}),
     "reader": ({READ: 200, WRITE: 403}, {READ: 200, WRITE: 403}),
-    "stranger": ({READ: 403, WRITE: 403}, {READ: 200, WRITE: 403}),
+    # A private project answers a stranger exactly as a missing one would.
+    "stranger": ({READ: 404, WRITE: 404}, {READ: 200, WRITE: 403}),
     "admin": ({READ: 200, WRITE: 201}, {READ: 200, WRITE: 201}),
     None: ({READ: 401, WRITE: 401}, {READ: 200, WRITE: 401}),
 }
@@ -70,7 +71,7 @@ def test_creating_a_project_makes_the_creator_admin(client, cast):
 
 def test_updating_a_project_needs_write_access(client, cast):
     body = json.dumps({"description": "changed"}).encode()
-    assert_error(put(client, "/records/Private/", body, cast.stranger), 403, "may not write")
+    assert_error(put(client, "/records/Private/", body, cast.stranger), 404, "does not exist")
     assert_error(put(client, "/records/Private/", body, cast.reader), 403, "may not write")
     assert put(client, "/records/Private/", body, None).status_code == 401
     assert put(client, "/records/Private/", body, cast.writer).status_code == 200

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tests.support.server import add_users
-from tests.support.smt import SmtProject
+from tests.support.smt import SCRIPT_WITHOUT_DEPENDENCIES, SmtProject
 
 PASSWORD = "smt-pass-word"
 
@@ -60,9 +60,13 @@ def test_smt_run_list_comment_tag_delete(server, tmp_path):
 
 
 def test_twenty_concurrent_runs_all_leave_their_records(server, tmp_path):
-    project = SmtProject(tmp_path / "burst", store_url(server), name="burst")
+    # Dependencies are the other test's concern; here each run's CPU goes to the store's side.
+    project = SmtProject(
+        tmp_path / "burst", store_url(server), name="burst", script=SCRIPT_WITHOUT_DEPENDENCIES
+    )
     project.smt("configure", "--labelgenerator=uuid")
     project.smt("run", "default.param")  # the project exists before the burst, as on a cluster
+    # Each run sleeps a second, so that all twenty are still running when the first saves.
     jobs = [project.start_run("default.param", f"a={i}", "sleep=1") for i in range(20)]
     outputs = [job.communicate(timeout=600)[0] for job in jobs]
     failures = [out for job, out in zip(jobs, outputs, strict=True) if job.returncode != 0]

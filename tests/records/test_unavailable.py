@@ -1,16 +1,14 @@
 """When the database cannot take a write, the client hears 503, and no record is acknowledged
 without being stored."""
 
-import sqlite3
 import threading
-import time
-from contextlib import contextmanager
 
 import psycopg
 import pytest
 import requests
 
 from tests.support import databases
+from tests.support.locks import writes_blocked
 from tests.support.records import record_body
 from tests.support.server import add_users, start_server
 
@@ -19,8 +17,9 @@ PASSWORD = "lock-test-password"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    # A short lock timeout (seconds): each blocked write waits this long before its 503.
     server, cleanup = start_server(
-        tmp_path_factory.mktemp("store") / "root", extra_env={"REPROSTORE_DB_TIMEOUT": "2"}
+        tmp_path_factory.mktemp("store") / "root", extra_env={"REPROSTORE_DB_TIMEOUT": "1"}
     )
     add_users(server, {"ann": PASSWORD}, grants=[("ann", "Locked", "admin")])
     yield server
@@ -42,28 +41,6 @@ def stored_labels(server) -> set[str]:
     return {url.rstrip("/").rsplit("/", 1)[1] for url in response.json()["records"]}
 
 
-@contextmanager
-def writes_blocked(server):
-    """Another process holds the write lock on the record table until the block ends."""
-    if server.database_url is None:
-        connection = sqlite3.connect(
-            server.root / ".reprostore" / "db.sqlite3", isolation_level=None
-        )
-        connection.execute("BEGIN EXCLUSIVE")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-    else:
-        with psycopg.connect(
-            server.database_url.replace("postgres://", "postgresql://")
-        ) as connection:
-            connection.execute("LOCK TABLE records_record IN ACCESS EXCLUSIVE MODE")
-            yield
-            connection.rollback()
-
-
 def test_a_lock_that_does_not_clear_is_a_503_and_then_writes_resume(server):
     assert put_record(server, "before").status_code == 201
     with writes_blocked(server):
@@ -77,18 +54,22 @@ def test_a_lock_that_does_not_clear_is_a_503_and_then_writes_resume(server):
 
 def test_under_a_passing_lock_every_acknowledged_record_is_stored(server):
     acknowledged, refused = [], []
+    gave_up = threading.Event()
 
     def writer(index: int):
         for n in range(6):
             label = f"w{index}-{n}"
             status = put_record(server, label).status_code
             (acknowledged if status in (200, 201) else refused).append((label, status))
+            if status not in (200, 201):
+                gave_up.set()
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
     with writes_blocked(server):
         for thread in threads:
             thread.start()
-        time.sleep(3)  # longer than the server's lock timeout: some writes must give up
+        # The lock outlasts the server's lock timeout: it is held until a write has given up.
+        gave_up.wait(timeout=120)
     for thread in threads:
         thread.join(timeout=120)
     assert {status for _, status in refused} <= {503}

@@ -49,14 +49,15 @@ def packet_metadata(name, files: dict, parameters=None, depends=(), at=None) -> 
     return new_id, json.dumps(metadata).encode()
 
 
-def push_packet(base_url: str, name: str, files: dict, **options) -> str:
-    """Push a packet to a live server's outpack location, files first as pyorderly does."""
+def push_packet(base_url: str, name: str, files: dict, auth=None, **options) -> str:
+    """Push a packet to a live server's outpack location, files first as pyorderly does;
+    `auth` is (user, password) of someone who may push, or None on an open location."""
     new_id, body = packet_metadata(name, files, **options)
     for data in files.values():
-        response = requests.post(f"{base_url}/outpack/file/{sha256(data)}", data=data, timeout=30)
-        response.raise_for_status()
-    response = requests.post(f"{base_url}/outpack/packet/{sha256(body)}", data=body, timeout=30)
-    response.raise_for_status()
+        url = f"{base_url}/outpack/file/{sha256(data)}"
+        requests.post(url, data=data, auth=auth, timeout=30).raise_for_status()
+    url = f"{base_url}/outpack/packet/{sha256(body)}"
+    requests.post(url, data=body, auth=auth, timeout=30).raise_for_status()
     return new_id
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import PASSWORD
-from tests.support.server import start_server
+from tests.support.server import run_commands, start_server
 from tests.web.support import png_chart, push_packet, put_record
 
 pytestmark = pytest.mark.browser
@@ -91,18 +91,28 @@ def site(tmp_path_factory):
     """A live server: alice owns ring-network (bob may read it), mallory has a private project,
     and two packet names with a dependency between them."""
     server, cleanup = start_server(tmp_path_factory.mktemp("browser") / "root")
-    for name in ("alice", "bob", "mallory"):
-        server.command("adduser", "--password-stdin", name, input=PASSWORD + "\n")
+    # The commands of a few `reprostore` runs, in one process each time (tests/core tests them).
+    adduser = ["adduser", "--password-stdin"]
+    run_commands(
+        server, *[([*adduser, name], PASSWORD + "\n") for name in ("alice", "bob", "mallory")]
+    )
     create_project(server.url, PROJECT, "alice", "Ring network", "A ring of LIF neurons: stable?")
     for run in RUNS:
         put_record(server.url, PROJECT, run[0], "alice", **run_document(*run))
-    server.command("grant", "bob", PROJECT, "--level", "read")
+    run_commands(
+        server,
+        (["grant", "bob", PROJECT, "--level", "read"], None),
+        (["grant", "alice", "--packets", "admin"], None),
+        (["grant", "bob", "--packets", "read"], None),
+    )
+    alice = ("alice", PASSWORD)
     create_project(server.url, "mallory-secret", "mallory", "Mallory's secret", "Not for alice")
     put_record(server.url, "mallory-secret", "hidden-run", "mallory")
     data = push_packet(
         server.url,
         "incoming-data",
         {"cases.csv": b"region,week,cases\nnorth,1,12\nnorth,2,15\nsouth,1,30\nsouth,2,26\n"},
+        auth=alice,
         parameters={"year": 2024},
     )
     for tolerance, values in ((0.001, (3, 5, 2, 7, 4)), (0.01, (2, 6, 3, 5, 5))):
@@ -111,6 +121,7 @@ def site(tmp_path_factory):
             "model-fit",
             {"fit.csv": b"parameter,estimate\nbeta,0.31\ngamma,0.12\n",
              "plots/fit.png": png_chart(values), "log.txt": b"converged after 12 steps\n"},
+            auth=alice,
             parameters={"tolerance": tolerance, "disease": "YF", "pull_data": True},
             depends=[(data, {"inputs/cases.csv": "cases.csv"})],
         )  # fmt: skip
@@ -318,8 +329,25 @@ UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll(
 
 def test_every_control_has_a_label_and_every_page_one_h1(open_page, site):
     page = open_page("alice")
-    for url in PAGES + [f"/records/{PROJECT}/permissions/", COMPARE]:
+    access_pages = ["/permissions/packets/", "/account/tokens/", "/packit/device"]
+    for url in PAGES + [f"/records/{PROJECT}/permissions/", COMPARE, *access_pages]:
         page.goto(url)
         assert page.evaluate(UNLABELLED_CONTROLS) == [], url
         assert page.locator("h1").count() == 1, url
         assert page.locator("img:not([alt])").count() == 0, url
+
+
+def test_no_page_breaks_its_content_security_policy(open_page, site):
+    """Every page works under the policy (no inline script or style; issue 11, item 5)."""
+    page = open_page("alice")
+    violations = []
+    page.on("console", lambda message: violations.append(message.text))
+    for url in PAGES + [f"/records/{PROJECT}/permissions/", COMPARE, "/admin/"]:
+        response = page.goto(url)
+        assert "script-src 'self'" in response.headers["content-security-policy"], url
+    compare = open_page("alice")
+    compare.on("console", lambda message: violations.append(message.text))
+    compare.goto(f"/records/{PROJECT}/")
+    compare.get_by_label("Compare 20240506-090000").check()
+    assert compare.get_by_text("1 ticked; tick one more.").is_visible()  # app.js ran
+    assert [text for text in violations if "Content Security Policy" in text] == []

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.support.packet_access import grant_packets
+
 
 @pytest.mark.parametrize(
     "who, sees_private",
@@ -32,16 +34,27 @@ def test_it_counts_records(client, cast, records):
 
 
 def test_it_summarises_packets_when_they_may_be_read(client, cast, packets):
-    client.force_login(cast.stranger)
+    grant_packets(cast.reader, "read")
+    client.force_login(cast.reader)
     page = client.get("/").content.decode()
     assert "2 packets of 2 names" in page
     assert 'href="/packets/"' in page
 
 
-def test_it_hides_packets_from_anonymous_visitors_when_outpack_is_closed(
-    client, cast, packets, settings
-):
-    settings.REPROSTORE_OUTPACK_ANONYMOUS = "none"
+def test_it_summarises_only_the_packets_of_a_group_reader(client, cast, packets):
+    grant_packets(cast.stranger, "read", "model-fit")
+    client.force_login(cast.stranger)
+    assert "1 packet of 1 name" in client.get("/").content.decode()
+
+
+def test_it_hides_packets_from_users_without_a_grant(client, cast, packets):
+    client.force_login(cast.stranger)
+    page = client.get("/").content.decode()
+    assert "/packets/" not in page
+    assert "Packets" not in page
+
+
+def test_it_hides_packets_from_anonymous_visitors_when_outpack_is_closed(client, cast, packets):
     page = client.get("/").content.decode()
     assert "/packets/" not in page
     assert "Packets" not in page

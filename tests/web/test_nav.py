@@ -30,6 +30,9 @@ def section(url: str, urlconf=None) -> str:
         ("/records/Private/", "projects"),
         ("/records/Private/run-a/", "projects"),
         ("/outpack/", ""),
+        ("/permissions/packets/", "packets"),
+        ("/account/tokens/", ""),
+        ("/packit/device", ""),
     ],
 )
 def test_the_section_comes_from_the_route(prefix, urlconf, url, expected):

@@ -2,12 +2,15 @@
 
 import pytest
 
+from tests.support.packet_access import grant_packets
 from tests.web.support import png_chart
 
 
 @pytest.fixture
 def signed_in(client, cast):
-    client.force_login(cast.stranger)
+    """A browser session of a user who may read every packet."""
+    grant_packets(cast.reader, "read")
+    client.force_login(cast.reader)
     return client
 
 
@@ -95,12 +98,12 @@ def test_files_this_server_lacks_are_not_linked(signed_in, packets, outpack_root
     assert response.status_code == 404
 
 
-def test_anonymous_visitors_read_packets_by_default(client, packets):
+def test_anonymous_visitors_read_packets_when_the_location_is_open(client, packets, settings):
+    settings.REPROSTORE_OUTPACK_ANONYMOUS = "read"
     assert client.get("/packets/").status_code == 200
 
 
-def test_a_closed_location_asks_anonymous_visitors_to_log_in(client, packets, settings):
-    settings.REPROSTORE_OUTPACK_ANONYMOUS = "none"
+def test_a_closed_location_asks_anonymous_visitors_to_log_in(client, packets):
     for url in ("/packets/", f"/packets/model-fit/{packets.fit}/",
                 f"/packets/model-fit/{packets.fit}/download/log.txt"):  # fmt: skip
         response = client.get(url)

@@ -11,6 +11,8 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from reprostore.accounts import throttle  # noqa: F401 - counts failed sign-ins
+
         checks.register(check_credentials_middleware)
 
 

@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.core.cache import cache
 
-from reprostore.accounts.models import ApiToken, token_digest
+from reprostore.accounts import throttle
+from reprostore.accounts.tokens import user_of_token
 
 # Django hashes passwords with ~1,000,000 PBKDF2 rounds (about 0.3 s of CPU). httplib2 and
 # requests send Basic credentials with every request, and one `smt run` makes five PUTs, so a
@@ -31,14 +32,17 @@ def credentials_key(username: str, password: str) -> str:
 
 
 class CachedPasswordBackend(ModelBackend):
-    """Django's username and password check, remembering credentials that passed it."""
+    """Django's username and password check, remembering credentials that passed it, and
+    throttled after too many failures (throttle.py explains the order of the checks)."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
+        throttle.check_address(request)
         key = credentials_key(username, password)
         if (user := remembered_user(key, username)) is not None:
             return user
+        throttle.check_username(request, username)
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None:
             cache.set(key, (user.pk, user.get_username(), user.password), CREDENTIALS_TTL)
@@ -63,15 +67,14 @@ def remembered_user(key: str, username: str):
 
 
 class TokenBackend(BaseBackend):
-    """A bearer token made by `reprostore token`; only its digest is stored."""
+    """A bearer token (`reprostore token`, the token page, device login) that has not expired;
+    only its digest is stored."""
 
     def authenticate(self, request, token=None, **kwargs):
         if not token:
             return None
-        found = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
-        if found is None or not found.user.is_active:
-            return None
-        return found.user
+        throttle.check_address(request)
+        return user_of_token(token)
 
     def get_user(self, user_id):
         return get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()

@@ -46,6 +46,13 @@ def on_starting(server):
     server.log.info("Metrics directory: %s", path)
 
 
+def post_worker_init(worker):
+    # The application (and so Django's settings) is loaded in the worker by now.
+    from reprostore.core.store import hold_sqlite_wal_open
+
+    hold_sqlite_wal_open()
+
+
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 

@@ -4,16 +4,17 @@ Written by hand: the views are plain Django, and the protocols are fixed by thei
 (Sumatra 0.8.1, pyorderly, orderly), so this document describes them rather than drives them.
 """
 
+import json
+
 from reprostore import __version__
 from reprostore.packets.hashing import ALGORITHMS
 from reprostore.packets.ids import STORED_ID
 from reprostore.query.evaluate import MAX_QUERY_LENGTH
-from reprostore.records.documents import REQUIRED
+from reprostore.records.documents import record_schema
 from reprostore.records.models import Level
-from reprostore.records.protocol import vendor_type
+from reprostore.records.protocol import media_types, vendor_type
 
 # Constants below come from the code that enforces them, so the document cannot drift from it.
-JSON_TYPES = {str: "string", dict: "object", list: "array"}
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 OUTPACK_FAILURE = {
     "type": "object",
@@ -34,17 +35,34 @@ PACKET_ID = {"type": "string", "pattern": f"^{STORED_ID.pattern}$"}
 HASH = {"type": "string", "pattern": f"^({'|'.join(ALGORITHMS)}):[0-9a-f]+$"}
 QUERY = {"type": "string", "maxLength": MAX_QUERY_LENGTH}
 RECORD_MEDIA_TYPE = vendor_type("record", 4)
-RECORD = {
+# The schema the server validates records with (records/record.schema.json), as a component.
+RECORD = {"$ref": "#/components/schemas/Record"}
+PROJECTS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "name", "description", "uri", "last_updated"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "uri": {"type": "string"},
+            "last_updated": {"type": "string"},
+        },
+    },
+}
+GRANTS = {
     "type": "object",
-    "description": "A Sumatra record document (sumatra.formatting.record2dict), stored verbatim.",
-    "required": list(REQUIRED),
+    "required": ["id", "public", "permissions"],
     "properties": {
-        **{name: {"type": JSON_TYPES[kind]} for name, kind in REQUIRED.items()},
-        "timestamp": {"type": "string", "examples": ["2024-05-06 07:08:09+0000"]},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "parameters": {
-            "type": "object",
-            "properties": {"type": {"type": "string"}, "content": {"type": "string"}},
+        "id": {"type": "string"},
+        "public": {"type": "boolean"},
+        "permissions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"user": {"type": "string"}, "level": {"type": "string"}},
+            },
         },
     },
 }
@@ -82,7 +100,9 @@ def envelope(data) -> dict:
 
 
 def outpack(data, *errors: int, summary: str) -> dict:
+    """An outpack route; every one may refuse a caller without a grant (401, 403)."""
     ok = {"200": {"description": "success", **json_body(envelope(data))}}
+    errors = sorted({*errors, 401, 403})
     return {"summary": summary, "responses": answers(ok, *errors, error_schema=OUTPACK_FAILURE)}
 
 
@@ -90,13 +110,29 @@ def path_parameter(name: str, schema=None) -> dict:
     return {"name": name, "in": "path", "required": True, "schema": schema or {"type": "string"}}
 
 
+def sumatra_json(schema, resource: str) -> dict:
+    """A Sumatra response: the same document under each media type the API offers."""
+    return {"content": {media: {"schema": schema} for media in media_types(resource)}}
+
+
+READ_ERRORS = (401, 403, 404, 406)
+WRITE_ERRORS = (400, 401, 403, 404, 413, 507)
+
+
 def records_paths() -> dict:
     project, label = path_parameter("project"), path_parameter("label")
+    record = {"200": {"description": "record", **sumatra_json(RECORD, "record")}}
+    project_document = {"200": {"description": "project", **sumatra_json(PROJECT, "project")}}
+    reserved = {"summary": "Refused: 'last' is not a label", "responses": answers({}, 400)}
     return {
         "/records/": {
             "get": {
                 "summary": "Projects the caller may read",
-                "responses": answers({"200": {"description": "projects"}}, 401, 406),
+                "responses": answers(
+                    {"200": {"description": "projects", **sumatra_json(PROJECTS, "project-list")}},
+                    401,
+                    406,
+                ),
             }
         },
         "/records/{project}/": {
@@ -107,14 +143,7 @@ def records_paths() -> dict:
                     {"name": "tags", "in": "query", "schema": {"type": "string"}},
                     {"name": "q", "in": "query", "schema": QUERY},
                 ],
-                "responses": answers(
-                    {"200": {"description": "project", **json_body(PROJECT)}},
-                    400,
-                    401,
-                    403,
-                    404,
-                    406,
-                ),
+                "responses": answers(project_document, 400, *READ_ERRORS),
             },
             "put": {
                 "summary": "Create (201) or update (200) a project",
@@ -129,9 +158,7 @@ def records_paths() -> dict:
                 ),
                 "responses": answers(
                     {"200": {"description": "updated"}, "201": {"description": "created"}},
-                    400,
-                    401,
-                    403,
+                    *WRITE_ERRORS,
                 ),
             },
         },
@@ -139,21 +166,14 @@ def records_paths() -> dict:
             "parameters": [project, label],
             "get": {
                 "summary": "A record, exactly as stored",
-                "responses": answers(
-                    {"200": {"description": "record", **json_body(RECORD)}}, 401, 403, 404, 406
-                ),
+                "responses": answers(record, *READ_ERRORS),
             },
             "put": {
                 "summary": "Create (201) or replace (200) a record",
                 "requestBody": json_body(RECORD, RECORD_MEDIA_TYPE),
                 "responses": answers(
                     {"200": {"description": "replaced"}, "201": {"description": "created"}},
-                    400,
-                    401,
-                    403,
-                    404,
-                    413,
-                    503,
+                    *WRITE_ERRORS,
                 ),
             },
             "delete": {
@@ -165,13 +185,17 @@ def records_paths() -> dict:
             "parameters": [project],
             "get": {
                 "summary": "The record with the latest timestamp",
-                "responses": answers(
-                    {"200": {"description": "record", **json_body(RECORD)}}, 401, 403, 404
-                ),
+                "responses": answers(record, *READ_ERRORS),
             },
+            "put": reserved,
+            "delete": reserved,
         },
         "/records/{project}/tag/{tag}/": {
             "parameters": [project, path_parameter("tag")],
+            "get": {
+                "summary": "The project with the records that carry this tag",
+                "responses": answers(project_document, *READ_ERRORS),
+            },
             "delete": {
                 "summary": "Delete every record with this tag; the body is the count",
                 "responses": answers(
@@ -191,7 +215,10 @@ def records_paths() -> dict:
             "parameters": [project],
             "get": {
                 "summary": "Who may do what",
-                "responses": answers({"200": {"description": "grants"}}, 401, 403, 404),
+                "responses": answers(
+                    {"200": {"description": "grants", **sumatra_json(GRANTS, "permissions")}},
+                    *READ_ERRORS,
+                ),
             },
             "post": {
                 "summary": "Grant a user a level",
@@ -204,7 +231,7 @@ def records_paths() -> dict:
                         },
                     }
                 ),
-                "responses": answers({"204": {"description": "granted"}}, 400, 401, 403, 404),
+                "responses": answers({"204": {"description": "granted"}}, 400, 401, 403, 404, 415),
             },
         },
     }
@@ -247,6 +274,8 @@ def outpack_paths() -> dict:
                             "content": {"text/plain": {"schema": {"type": "string"}}},
                         }
                     },
+                    401,
+                    403,
                     404,
                     error_schema=OUTPACK_FAILURE,
                 ),
@@ -259,19 +288,23 @@ def outpack_paths() -> dict:
                 "responses": answers(
                     {"200": {"description": "bytes", "content": {"application/octet-stream": {}}}},
                     400,
+                    401,
+                    403,
                     404,
                     error_schema=OUTPACK_FAILURE,
                 ),
             },
             "post": {
-                **outpack({"type": "null"}, 400, summary="Upload a file; its hash is checked"),
+                **outpack(
+                    {"type": "null"}, 400, 413, 507, summary="Upload a file; its hash is checked"
+                ),
                 "requestBody": {"content": {"application/octet-stream": {}}},
             },
         },
         "/outpack/packet/{hash}": {
             "parameters": [path_parameter("hash", HASH)],
             "post": {
-                **outpack({"type": "null"}, 400, 409, summary="Upload packet metadata"),
+                **outpack({"type": "null"}, 400, 409, 413, 507, summary="Upload packet metadata"),
                 "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
             },
         },
@@ -307,10 +340,94 @@ def outpack_paths() -> dict:
         "/outpack/metrics": {
             "get": {
                 "summary": "Prometheus metrics",
-                "responses": {"200": {"description": "metrics", "content": {"text/plain": {}}}},
+                "responses": answers(
+                    {"200": {"description": "metrics", "content": {"text/plain": {}}}},
+                    401,
+                    403,
+                    error_schema=OUTPACK_FAILURE,
+                ),
             }
         },
     }
+
+
+def packit_paths() -> dict:
+    """The device login pyorderly's `packit` location runs (RFC 8628); the outpack routes are also
+    served under /packit/api/outpack/, as described above."""
+    oauth_error = {
+        "type": "object",
+        "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+        "required": ["error"],
+    }
+    form = "application/x-www-form-urlencoded"
+    return {
+        "/packit/api/deviceAuth": {
+            "post": {
+                "summary": "Start a device login: a device code to poll with, a code for a person",
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "required": ["client_id"],
+                        "properties": {"client_id": {"type": "string", "enum": ["pyorderly"]}},
+                    },
+                    form,
+                ),
+                "responses": answers(
+                    {"200": {"description": "started"}}, 400, error_schema=oauth_error
+                ),
+            }
+        },
+        "/packit/api/deviceAuth/token": {
+            "post": {
+                "summary": "Poll for the token of an approved device login",
+                "requestBody": json_body(
+                    {
+                        "type": "object",
+                        "required": ["grant_type", "device_code", "client_id"],
+                        "properties": {
+                            "grant_type": {"type": "string"},
+                            "device_code": {"type": "string"},
+                            "client_id": {"type": "string"},
+                        },
+                    },
+                    form,
+                ),
+                "responses": answers(
+                    {"200": {"description": "a bearer token"}}, 400, error_schema=oauth_error
+                ),
+            }
+        },
+    }
+
+
+def record_component() -> dict:
+    """The record schema as a component: its own definitions referred to from where it sits."""
+    schema = {key: value for key, value in record_schema().items() if key != "$schema"}
+    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/Record/$defs/')
+    return json.loads(text)
+
+
+# Answers any route may give, whatever it does: a request line longer than gunicorn reads
+# (its own HTML page), and a database that is down or locked (retry after a while).
+ANY_ROUTE = {
+    "414": {"description": "request line too long for the server", "content": {"text/html": {}}},
+}
+UNAVAILABLE = {"description": "the database is unavailable; retry after Retry-After seconds"}
+
+
+def with_common_answers(paths: dict) -> dict:
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            error_body = next(
+                (r["content"] for code, r in responses.items() if code >= "400" and "content" in r),
+                json_body(ERROR)["content"],
+            )
+            responses.update(ANY_ROUTE)
+            responses.setdefault("503", {**UNAVAILABLE, "content": error_body})
+    return paths
 
 
 def openapi_document() -> dict:
@@ -322,11 +439,12 @@ def openapi_document() -> dict:
             "description": "Sumatra record store and outpack location. See docs/api.md.",
         },
         "components": {
+            "schemas": {"Record": record_component()},
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic"},
                 "bearer": {"type": "http", "scheme": "bearer"},
-            }
+            },
         },
         "security": [{"basic": []}, {"bearer": []}, {}],
-        "paths": {**records_paths(), **outpack_paths()},
+        "paths": with_common_answers({**records_paths(), **outpack_paths(), **packit_paths()}),
     }

@@ -1,9 +1,16 @@
 """Creating and checking a store: an outpack root plus reprostore's own `.reprostore/` directory."""
 
+import sqlite3
 from pathlib import Path
 
-from reprostore.lib.private_dir import OWN_DIR, ensure_own_dir
+from django.conf import settings
+from django.core.management import call_command
+from django.db import OperationalError
+
+from reprostore.lib.database import display_url
+from reprostore.lib.private_dir import OWN_DIR, create_private_file, ensure_own_dir, make_private
 from reprostore.packets.root import RootError, describe_root, init_root, open_root
+from reprostore.packets.temporary import remove_stale
 
 
 class StoreError(Exception):
@@ -32,6 +39,7 @@ def create_store(root: Path, **outpack_options) -> None:
     except ValueError as error:
         raise StoreError(str(error)) from error
     ensure_own_dir(root)
+    secure_database_files()
 
 
 def prepare_to_serve(root: Path) -> str:
@@ -40,8 +48,57 @@ def prepare_to_serve(root: Path) -> str:
     if not (root / ".outpack").exists():
         create_store(root)
     try:
-        description = describe_root(open_root(root))
+        outpack_root = open_root(root)
     except RootError as error:
         raise StoreError(str(error)) from error
     ensure_own_dir(root)
-    return description
+    secure_database_files()
+    # Writes cut off when the last server stopped (a crash, `kill -9`) left temporary files.
+    remove_stale(outpack_root)
+    return describe_root(outpack_root)
+
+
+def migrate_database() -> None:
+    """Create or update the database's tables; StoreError in one line if it can't be reached."""
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except OperationalError as error:
+        reason = (str(error).strip().splitlines() or ["no reason given"])[0]
+        url = display_url(settings.REPROSTORE_DATABASE_URL)
+        raise StoreError(
+            f"Can't use the database {url} (REPROSTORE_DATABASE_URL or --database): {reason}"
+        ) from None
+
+
+# One SQLite connection per server process, open for the life of the process (see below).
+_wal_holder = None
+
+
+def hold_sqlite_wal_open() -> None:
+    """Keep a SQLite database's WAL files in place while the server runs.
+
+    SQLite deletes the -wal and -shm files when the last connection closes, and every request
+    opens and closes its own; the next one must create them again. On a full disk it can't, and
+    then even reads fail ("disk I/O error"). An idle connection held by each worker keeps them,
+    so that a full disk stops only writes (507) and reads go on.
+    """
+    global _wal_holder
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if not database["ENGINE"].endswith("sqlite3") or not Path(name).is_absolute():
+        return
+    _wal_holder = sqlite3.connect(name, check_same_thread=False)
+    _wal_holder.execute("SELECT count(*) FROM sqlite_master").fetchone()
+
+
+def secure_database_files() -> None:
+    """A SQLite database, wherever it is, and its -wal and -shm files are readable by their owner
+    only: a new one is created empty with mode 0600 before Django opens it."""
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME") or "")
+    if not database["ENGINE"].endswith("sqlite3") or not Path(name).is_absolute():
+        return  # PostgreSQL, or an in-memory test database
+    path = Path(name)
+    create_private_file(path)
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        make_private(each)

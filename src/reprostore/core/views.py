@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from reprostore.core.openapi import openapi_document
 from reprostore.lib import metrics as server_metrics
-from reprostore.lib.http import HttpError
+from reprostore.lib.http import HttpError, response_headers
 
 
 @never_cache
@@ -33,7 +33,7 @@ def metrics(request):
         response = HttpResponse(
             error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8"
         )
-        for name, value in error.headers.items():
+        for name, value in response_headers(request, error).items():
             response[name] = value
         return response
     body, content_type = server_metrics.exposition(request.headers.get("Accept"))

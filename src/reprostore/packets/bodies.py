@@ -1,6 +1,7 @@
 """Request bodies: JSON documents checked at the edge, in outpack_server's error wording."""
 
-import json
+from reprostore.lib import client_json
+from reprostore.lib.http import TooLarge
 
 from .errors import BadRequest
 
@@ -13,8 +14,8 @@ def json_body(request, fields):
     if request.content_type != "application/json":
         raise BadRequest("Expected request with `Content-Type: application/json`")
     try:
-        data = json.loads(request.body)
-    except ValueError as e:
+        data = client_json.loads(request.body)
+    except client_json.ClientJSONError as e:
         raise BadRequest(f"{NOT_JSON}: {e}", kind=NOT_JSON) from None
     if not isinstance(data, dict):
         raise BadRequest(f"{WRONG_SHAPE}: expected a JSON object", kind=WRONG_SHAPE)
@@ -43,3 +44,41 @@ def upload_stream(request):
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         return request.META["wsgi.input"]
     return request
+
+
+def limited_upload(request, limit):
+    """`upload_stream(request)`, refused with 413 once it is longer than `limit` bytes.
+
+    A declared length over the limit is refused before a byte is read; a chunked body, whose
+    length nobody declares, when the store has read one byte too many (the store then deletes
+    its temporary file).
+    """
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    return LimitedStream(upload_stream(request), limit)
+
+
+def too_large(limit):
+    return TooLarge(
+        f"The file is larger than this server accepts: at most {limit} bytes "
+        "(REPROSTORE_OUTPACK_MAX_FILE)"
+    )
+
+
+class LimitedStream:
+    """A stream that fails with 413 when more than `limit` bytes come out of it."""
+
+    def __init__(self, stream, limit):
+        self.stream = stream
+        self.limit = limit
+        self.read_so_far = 0
+
+    def read(self, size=-1):
+        # One byte more than the limit is asked for, so that a body of exactly the limit passes.
+        room = self.limit + 1 - self.read_so_far
+        chunk = self.stream.read(room if size is None or size < 0 else min(size, room))
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.limit:
+            raise too_large(self.limit)
+        return chunk

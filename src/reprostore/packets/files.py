@@ -4,12 +4,14 @@ Files are immutable and named by their hash, so a file that exists is complete a
 uploads are written to a temporary file, checked, and only then renamed into place.
 """
 
+import contextlib
+import functools
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import BadRequest, NotFound
-from .hashing import ALGORITHMS, check_hash, copy_and_hash, parse_hash
+from .hashing import ALGORITHMS, check_hash, copy_and_hash, hash_file, parse_hash
 
 
 def file_path(root, hash):
@@ -28,15 +30,47 @@ def find_file(root, hash_text, archive_candidates=()):
     """The path of the file with this hash, from the store or else from the path archive.
 
     `archive_candidates` are `(path, size)` pairs the index knows for this hash; the archive
-    is a human-editable copy, so a candidate counts only if it still has the recorded size.
+    is a human-editable copy, so a candidate counts only if it is still that file (see
+    `archived_copy`).
     """
     hash = parse_hash(hash_text)
     if has_file(root, hash):
         return file_path(root, hash)
     for path, size in archive_candidates:
-        if path is not None and path.is_file() and path.stat().st_size == size:
-            return path
+        if (found := archived_copy(root, path, size, hash)) is not None:
+            return found
     raise NotFound(f"hash '{hash_text}' not found")
+
+
+def archived_copy(root, path, size, hash):
+    """The real path of an archive file if it may be served under `hash`, else None.
+
+    Anyone with access to the root may have edited the archive: a link in it is followed only
+    while it stays inside the archive, and the file must still have its recorded size and
+    hash. Hashing is done once per version of a file (`archive_hash` is cached).
+    """
+    if path is None or root.archive_dir is None:
+        return None
+    try:
+        real = path.resolve(strict=True)
+        stat = real.stat()
+    except (OSError, RuntimeError):  # missing, a dangling link, a loop of links
+        return None
+    if not real.is_relative_to(root.archive_dir.resolve()) or not real.is_file():
+        return None
+    if stat.st_size != size:
+        return None
+    found = archive_hash(str(real), stat.st_ino, stat.st_size, stat.st_mtime_ns, hash.algorithm)
+    return real if found == hash else None
+
+
+@functools.lru_cache(maxsize=65536)
+def archive_hash(path, inode, size, mtime_ns, algorithm):
+    """The hash of an archive file, remembered while its inode, size and mtime stay the same."""
+    try:
+        return hash_file(path, algorithm)
+    except OSError:
+        return None
 
 
 def put_file(root, hash_text, stream):
@@ -62,6 +96,7 @@ def put_file(root, hash_text, stream):
 def move_into_store(root, hash, temp):
     destination = file_path(root, hash)
     if destination.exists():
+        touch(destination)
         return False
     destination.parent.mkdir(parents=True, exist_ok=True)
     # Read-only like pyorderly's store: a stored file must never change under its name.
@@ -87,3 +122,10 @@ def store_stats(root):
                 count += 1
                 size += os.lstat(os.path.join(dirpath, name)).st_size
     return count, size
+
+
+def touch(path):
+    """Restart a stored file's grace period before `reprostore gc` may remove it as an orphan:
+    a push uploads (or asks about) its files first and names them in its metadata after."""
+    with contextlib.suppress(OSError):  # a read-only store keeps no orphans to collect anyway
+        os.utime(path)

@@ -13,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
 
 from reprostore.lib.parameters import typed_value
 
@@ -24,6 +25,8 @@ from .metadata import read_stored_metadata
 from .models import Packet, PacketDependency, PacketFile, PacketLocation, PacketParameter
 
 logger = logging.getLogger(__name__)
+# Names `metadata.check_name` refuses that a row of an older index may still have.
+UNROUTABLE_NAME = Q(name__in=["", ".", ".."]) | Q(name__contains="/")
 # A directory changed within this many seconds of its last look may change again without its
 # mtime moving (coarse file system clocks), so it is listed again on the next sync.
 RACY_SECONDS = 2.0
@@ -99,6 +102,9 @@ def update_index(root):
 
 
 def update_packets(root):
+    # Rows indexed before names were checked: a name the pages can't route broke every listing.
+    # Without their rows, their metadata files are read again below and reported.
+    Packet.objects.filter(UNROUTABLE_NAME).delete()
     on_disk = set(metadata_ids(root))
     indexed = set(Packet.objects.values_list("id", flat=True))
     Packet.objects.filter(id__in=indexed - on_disk).delete()

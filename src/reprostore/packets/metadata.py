@@ -9,10 +9,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from reprostore.lib import client_json
+
 from .errors import BadRequest, BrokenRoot, InvalidData, NotFound
 from .hashing import hash_bytes, parse_hash
 from .ids import check_new_packet_id, is_packet_id, parse_requested_id
-from .root import is_relative_path, write_once
+from .root import is_plain_name, is_relative_path, write_once
+
+# The index keeps sizes in a 64-bit integer column.
+MAX_FILE_SIZE = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def parse_metadata(body):
     packet_id = check_new_packet_id(expect(data, "id", str))
     return Metadata(
         id=packet_id,
-        name=expect(data, "name", str),
+        name=check_name(expect(data, "name", str)),
         parameters=parse_parameters(data.get("parameters")),
         time_start=expect_number(expect(data, "time", dict), "time.start"),
         time_end=expect_number(data["time"], "time.end"),
@@ -63,26 +68,26 @@ def parse_metadata(body):
     )
 
 
-def reject_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def strict_json(text):
-    """JSON as outpack's serde reads it: NaN and Infinity are errors, not numbers (the database's
-    JSON columns refuse them too)."""
-    return json.loads(text, parse_constant=reject_constant)
-
-
 def decode_json(body):
+    """JSON as outpack's serde reads it and the index's columns can hold: NaN, Infinity and
+    numbers beyond a double, lone surrogates and NUL are refused before anything is written."""
     try:
-        data = strict_json(body.decode("utf-8") if isinstance(body, bytes) else body)
-    except UnicodeDecodeError:
-        raise InvalidData("Malformed metadata: the body is not valid UTF-8") from None
-    except ValueError as e:
+        data = client_json.loads(body, allow_nul=False)
+    except client_json.ClientJSONError as e:
         raise InvalidData(f"Malformed metadata: {e}") from None
     if not isinstance(data, dict):
         raise InvalidData(f"Malformed metadata: expected a JSON object, not {type_name(data)}")
     return data
+
+
+def check_name(name):
+    """A name the pages can route and a path archive can use as a directory."""
+    if not is_plain_name(name) or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise BadRequest(
+            f"Invalid packet name {json.dumps(name)}: a name must not be empty, '.' or '..', "
+            "nor hold '/' or control characters"
+        )
+    return name
 
 
 def expect(data, key, kind):
@@ -99,6 +104,8 @@ def expect_number(data, where):
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidData(f"Malformed metadata: `{where}` must be a number, not {type_name(value)}")
+    if not client_json.fits_double(value):
+        raise InvalidData(f"Malformed metadata: `{where}` is a number beyond ±1.8e308")
     return float(value)
 
 
@@ -120,10 +127,10 @@ def parse_file(entry, packet_id):
                 f"Malformed metadata: `files[].{key}` must be {type_name(kind())}, "
                 f"not {type_name(value)}"
             )
-    if entry["size"] < 0 or not is_relative_path(entry["path"]):
+    if not 0 <= entry["size"] <= MAX_FILE_SIZE or not is_relative_path(entry["path"]):
         raise BadRequest(
             f"Invalid file '{entry['path']}' in packet {packet_id}: paths must be relative "
-            "and stay inside the packet, and sizes not negative"
+            "and stay inside the packet, and sizes between 0 and 2^63 - 1"
         )
     parse_hash(entry["hash"])
     return PacketFile(entry["path"], entry["hash"], entry["size"])

@@ -3,9 +3,19 @@ read every metadata file per request. The files on disk stay the truth; `index.p
 rows in step with them and `reprostore reindex` rebuilds them.
 """
 
+from django.conf import settings
 from django.db import models
 
+from reprostore.accounts.access import Level
 from reprostore.lib.parameters import TypedParameter
+
+
+class PacketQuerySet(models.QuerySet):
+    def readable(self, access):
+        """The packets a caller with `access` (accounts.access.PacketsAccess) may read."""
+        if access.reads_every_packet:
+            return self
+        return self.filter(name__in=sorted(access.names))
 
 
 class Packet(models.Model):
@@ -18,6 +28,8 @@ class Packet(models.Model):
     time_end = models.FloatField()
     parameters = models.JSONField(null=True)
     custom = models.JSONField(null=True)
+
+    objects = PacketQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -83,3 +95,36 @@ class PacketParameter(TypedParameter):
         constraints = [
             models.UniqueConstraint(fields=["packet", "name"], name="one_value_per_parameter")
         ]
+
+
+class PacketGrant(models.Model):
+    """Access to the packets, as Packit grants it: `level` on every packet, or (with a `name`)
+    read access to the packets of that name. A grant without a user is for anonymous callers.
+
+    Changed only through `packets/grants.py`, which applies the access policy's rules.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    level = models.CharField(max_length=5, choices=Level.choices, default=Level.READ)
+    name = models.TextField(blank=True, default="", help_text="a packet name; empty for all")
+
+    class Meta:
+        # NULL users are distinct to a plain unique constraint, so anonymous grants get their own.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(user__isnull=False),
+                name="one_packet_grant_per_user_and_name",
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(user__isnull=True),
+                name="one_anonymous_packet_grant_per_name",
+            ),
+        ]
+
+    def __str__(self):
+        who = self.user or "anonymous"
+        return f"{who} may {self.level} packets" + (f" named {self.name}" if self.name else "")

@@ -9,13 +9,26 @@ import math
 import os
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
-from . import index
+from reprostore.lib.conf import setting
+
+from . import index, temporary
 from .errors import BadRequest, BrokenRoot, OutpackError
-from .files import find_file, has_file, no_file_store_message, put_file, store_stats
+from .files import (
+    archived_copy,
+    file_path,
+    find_file,
+    has_file,
+    no_file_store_message,
+    put_file,
+    store_stats,
+    touch,
+)
 from .hashing import check_algorithm, check_hash, hash_bytes, parse_hash
-from .ids import parse_requested_id
-from .location import LOCAL, LocationEntry, has_entry, now, write_entry
+from .ids import check_not_ahead, parse_requested_id
+from .location import LOCAL, LocationEntry, entry_path, has_entry, now, read_entry, write_entry
 from .metadata import (
     checksum as metadata_checksum,
 )
@@ -85,16 +98,22 @@ def is_known(root, packet_id):
 def missing_files(root, hashes):
     """The hashes, exactly as sent and in order, that this root can't serve a file for."""
     parsed = [parse_hash(h) for h in hashes]
-    return [
+    missing = [
         text for text, hash in zip(hashes, parsed, strict=True) if not can_serve(root, hash, text)
     ]
+    # A push asks this before sending metadata that names the files it was told are here.
+    for hash in parsed:
+        if (path := file_path(root, hash)) is not None and path.is_file():
+            touch(path)
+    return missing
 
 
 def can_serve(root, hash, text):
     """A file store holds every file of the root; without one, the path archive does."""
     if root.core.use_file_store:
         return has_file(root, hash)
-    return any(p is not None and p.is_file() for p, _ in index.archive_candidates(root, text))
+    candidates = index.archive_candidates(root, text)
+    return any(archived_copy(root, path, size, hash) for path, size in candidates)
 
 
 def file_to_download(root, hash_text):
@@ -105,6 +124,7 @@ def file_to_download(root, hash_text):
 
 
 def do_upload_file(root, hash_text, stream):
+    temporary.remove_stale_now_and_then(root)
     put_file(root, hash_text, stream)
 
 
@@ -114,15 +134,22 @@ def do_upload_packet(root, hash_text, body):
         raise BadRequest(no_file_store_message(root), kind="no file store")
     hash = parse_hash(hash_text)
     metadata = parse_metadata(body)
+    check_not_ahead(metadata.id, timezone.now(), setting("REPROSTORE_OUTPACK_MAX_CLOCK_SKEW"))
     check_files_present(root, metadata)
     check_dependencies_unpacked(root, metadata)
     check_hash(hash, hash_bytes(body, hash.algorithm))
     check_same_as_stored(root, metadata.id, body)
-    write_metadata(root, metadata.id, body)
-    entry = LocationEntry(metadata.id, now(), str(hash))
-    write_entry(root, LOCAL, entry)
-    index.add_packet(metadata, hash_bytes(body, root.core.hash_algorithm))
-    index.add_location_entry(LOCAL, entry)
+    # Everything is checked; now the index rows, then the files, in one transaction: a value
+    # the database refuses leaves nothing on disk, and a write that fails (a full disk) takes
+    # the rows back with it. Should the location entry fail after the metadata was written,
+    # the root holds known (not unpacked) metadata, a state outpack allows; a retry completes it.
+    with transaction.atomic():
+        index.add_packet(metadata, hash_bytes(body, root.core.hash_algorithm))
+        write_metadata(root, metadata.id, body)
+        entry = LocationEntry(metadata.id, now(), str(hash))
+        if not write_entry(root, LOCAL, entry):
+            entry = read_entry(entry_path(root, LOCAL, metadata.id))  # first write wins
+        index.add_location_entry(LOCAL, entry)
 
 
 def check_files_present(root, metadata):

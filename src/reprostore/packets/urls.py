@@ -1,23 +1,35 @@
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
+from django.urls.converters import PathConverter
 
 from . import views
+
+
+class AnyText(PathConverter):
+    """Like `path`, but newlines too: every id or hash a client sends reaches its view, which
+    says what is wrong with it (400), instead of no route matching at all."""
+
+    regex = "(?s:.+)"
+
+
+register_converter(AnyText, "any")
 
 app_name = "packets"
 
 urlpatterns = [
     path("", views.root, name="root"),
     path("metadata/list", views.metadata_list, name="metadata-list"),
-    path("metadata/<path:packet_id>/json", views.metadata_json, name="metadata-json"),
-    path("metadata/<path:packet_id>/text", views.metadata_text, name="metadata-text"),
+    path("metadata/<any:packet_id>/json", views.metadata_json, name="metadata-json"),
+    path("metadata/<any:packet_id>/text", views.metadata_text, name="metadata-text"),
     path("checksum", views.checksum, name="checksum"),
     path("packets/missing", views.packets_missing, name="packets-missing"),
     path("files/missing", views.files_missing, name="files-missing"),
     path("packit/metadata", views.packit_metadata, name="packit-metadata"),
-    path("file/<path:hash>", views.file, name="file"),
-    path("packet/<path:hash>", views.packet, name="packet"),
+    path("file/<any:hash>", views.file, name="file"),
+    path("packet/<any:hash>", views.packet, name="packet"),
     path("metrics", views.metrics_text, name="metrics"),
     path("query", views.query, name="query"),
-    re_path(r"^(?P<rest>.*)$", views.fallback, name="not-found"),
+    # Any path at all, newlines included (`.` alone stops at one), gets the outpack envelope.
+    re_path(r"^(?P<rest>(?s:.*))$", views.fallback, name="not-found"),
 ]
 
 # The paths pyorderly requests when its location URL is `http://host/outpack` (no trailing

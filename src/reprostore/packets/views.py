@@ -1,28 +1,25 @@
 """The outpack HTTP API (spec §4). Each view reads its input, checks access, calls one function
-in `operations.py` and renders; `responses.outpack_api` turns raised errors into the envelope."""
+in `operations.py` (or in `readable.py`, which narrows an answer to what the caller may read)
+and renders; `responses.outpack_api` turns raised errors into the envelope."""
 
-import json
 
 from django.http import FileResponse, HttpResponse
 
-from reprostore.accounts import access
 from reprostore.accounts.access import Level
-from reprostore.accounts.middleware import via_session
-from reprostore.lib import metrics
+from reprostore.lib import client_json, metrics
+from reprostore.lib.conf import setting
+from reprostore.lib.large_bodies import large_body_slot
+from reprostore.query.limits import query_time_limit
 
-from . import operations
-from .bodies import is_bool, is_string_list, json_body, upload_stream
+from . import operations, readable
+from .bodies import is_bool, is_string_list, json_body, limited_upload
 from .errors import BadRequest, NotFound
+from .grants import require
 from .responses import outpack_api, success
-from .search import search
 
 GET, POST = ("GET", "HEAD"), ("POST",)
 ANY = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 TEXT_UTF8 = "text/plain; charset=utf-8"
-
-
-def require(request, needed):
-    access.require_packets(request.user, needed, via_session(request))
 
 
 @outpack_api("/", GET)
@@ -33,55 +30,58 @@ def root(request):
 
 @outpack_api("/checksum", GET)
 def checksum(request):
-    require(request, Level.READ)
-    return success(operations.checksum(operations.served_root(), request.GET.get("alg")))
+    reader = require(request, Level.READ)
+    algorithm = request.GET.get("alg")
+    return success(readable.checksum(operations.served_root(), algorithm, reader))
 
 
 @outpack_api("/metadata/list", GET)
 def metadata_list(request):
-    require(request, Level.READ)
-    return success(operations.index.location_listing(operations.synced_root()))
+    reader = require(request, Level.READ)
+    return success(readable.location_listing(operations.synced_root(), reader))
 
 
 @outpack_api("/packit/metadata", GET)
 def packit_metadata(request):
-    require(request, Level.READ)
+    reader = require(request, Level.READ)
     known_since = operations.parse_known_since(request.GET.get("known_since"))
-    return success(
-        operations.index.packit_listing(operations.synced_root(), known_since), sort_keys=True
-    )
+    listing = readable.packit_listing(operations.synced_root(), known_since, reader)
+    return success(listing, sort_keys=True)
 
 
 @outpack_api("/metadata/:id/json", GET)
 def metadata_json(request, packet_id):
-    require(request, Level.READ)
-    return success(operations.metadata_json(operations.served_root(), packet_id), sort_keys=True)
+    reader = require(request, Level.READ)
+    root = operations.served_root()
+    readable.check_packet_readable(root, reader, packet_id)
+    return success(operations.metadata_json(root, packet_id), sort_keys=True)
 
 
 @outpack_api("/metadata/:id/text", GET)
 def metadata_text(request, packet_id):
-    require(request, Level.READ)
-    body = operations.read_metadata_bytes(operations.served_root(), packet_id)
+    reader = require(request, Level.READ)
+    root = operations.served_root()
+    readable.check_packet_readable(root, reader, packet_id)
+    body = operations.read_metadata_bytes(root, packet_id)
     return HttpResponse(body, content_type=TEXT_UTF8)
 
 
 @outpack_api("/packets/missing", POST)
 def packets_missing(request):
-    require(request, Level.READ)
+    reader = require(request, Level.READ)
     body = json_body(
         request,
         {"ids": (is_string_list, "an array of strings"), "unpacked": (is_bool, "true or false")},
     )
-    return success(
-        operations.missing_packets(operations.served_root(), body["ids"], body["unpacked"])
-    )
+    root = operations.served_root()
+    return success(readable.missing_packets(root, body["ids"], body["unpacked"], reader))
 
 
 @outpack_api("/files/missing", POST)
 def files_missing(request):
-    require(request, Level.READ)
+    reader = require(request, Level.READ)
     body = json_body(request, {"hashes": (is_string_list, "an array of strings")})
-    return success(operations.missing_files(operations.synced_root(), body["hashes"]))
+    return success(readable.missing_files(operations.synced_root(), body["hashes"], reader))
 
 
 @outpack_api("/file/:hash", GET + POST)
@@ -90,10 +90,13 @@ def file(request, hash):
         require(request, Level.WRITE)
         # Read as a stream, in chunks: never `request.body`, which would hold the whole upload
         # in memory and is capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
-        operations.do_upload_file(operations.served_root(), hash, upload_stream(request))
+        stream = limited_upload(request, setting("REPROSTORE_OUTPACK_MAX_FILE"))
+        operations.do_upload_file(operations.served_root(), hash, stream)
         return success(None)
-    require(request, Level.READ)
-    path = operations.file_to_download(operations.served_root(), hash)
+    reader = require(request, Level.READ)
+    root = operations.served_root()
+    readable.check_file_readable(root, reader, hash)
+    path = operations.file_to_download(root, hash)
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=True,
@@ -105,13 +108,14 @@ def file(request, hash):
 @outpack_api("/packet/:hash", POST)
 def packet(request, hash):
     require(request, Level.WRITE)
-    operations.do_upload_packet(operations.served_root(), hash, request.body)
+    with large_body_slot(request):
+        operations.do_upload_packet(operations.served_root(), hash, request.body)
     return success(None)
 
 
 @outpack_api("/metrics", GET)
 def metrics_text(request):
-    require(request, Level.READ)
+    require(request, Level.READ, every_packet=True)
     metrics.require_scrape_access(request.user)
     # The whole server's metrics, as at /metrics: every worker's requests and the store gauges.
     body, content_type = metrics.exposition(request.headers.get("Accept"))
@@ -124,14 +128,15 @@ def query(request):
 
     outpack_server has no such route; it answers with the matching ids, sorted.
     """
-    require(request, Level.READ)
+    reader = require(request, Level.READ)
     text = request.GET.get("q")
     if text is None:
         raise BadRequest("Missing query: pass it as ?q=..., e.g. ?q=latest", kind="invalid query")
     this = parse_this(request.GET.get("this"))
     operations.synced_root()
     try:
-        return success(search(text, this=this))
+        with query_time_limit():
+            return success(readable.search(text, reader, this=this))
     except ValueError as error:
         # A failed `single` is the query's fault as much as a syntax error: the same request
         # fails the same way until the packets change, so it is a 400, not a 404 or a 500.
@@ -143,8 +148,8 @@ def parse_this(text):
     if text is None:
         return None
     try:
-        value = json.loads(text)
-    except ValueError:
+        value = client_json.loads(text)
+    except client_json.ClientJSONError:
         value = None
     if not isinstance(value, dict):
         raise BadRequest(

@@ -7,51 +7,66 @@ code (the client evaluates `dict` parameter content and string launch-mode/datas
 
 import ast
 import datetime
+import functools
 import json
+from importlib import resources
 
 import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 
+from reprostore.lib import client_json
 from reprostore.lib.http import BadRequest
 
 # The status tags `smt run` ends a record with; after one of them a record's provenance is frozen.
 FINAL_TAGS = frozenset({"_finished_", "_failed_", "_killed_", "_succeeded_", "_crashed_"})
 # What `smt comment`, `smt tag` and `smt migrate` may still change on a finished record.
 MUTABLE_WHEN_FINAL = ("reason", "outcome", "tags", "datastore", "input_datastore", "output_data")
-# Fields `sumatra.recordstore.serialization.build_record` cannot do without.
-REQUIRED = {
-    "label": str,
-    "timestamp": str,
-    "reason": str,
-    "executable": dict,
-    "repository": dict,
-    "version": str,
-    "parameters": dict,
-    "launch_mode": dict,
-    "datastore": dict,
-    "outcome": str,
-    "tags": list,
-    "diff": str,
-    "dependencies": list,
-    "platforms": list,
-}
 TIMESTAMP_FORMATS = (
     "%Y-%m-%d %H:%M:%S%z",
     "%Y-%m-%dT%H:%M:%S%z",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
 )
-JSON_TYPE_NAMES = {str: "a string", dict: "an object", list: "an array"}
+JSON_TYPE_NAMES = {
+    "string": "a string",
+    "object": "an object",
+    "array": "an array",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "null": "null",
+}
+# A YAML parameter set may share a node many times through aliases; written out (as the
+# parameter index and the record page do) a 1 kB "billion laughs" becomes gigabytes. Values that
+# expand beyond this many nodes are left out of the index, and the page shows the text.
+MAX_EXPANDED_NODES = 100_000
+
+
+@functools.cache
+def record_schema() -> dict:
+    """The JSON Schema of a Sumatra record (records/record.schema.json), also in /openapi.json."""
+    text = resources.files("reprostore.records").joinpath("record.schema.json").read_text()
+    return json.loads(text)
+
+
+@functools.cache
+def record_validator() -> Draft202012Validator:
+    return Draft202012Validator(record_schema())
 
 
 def parse_json(body: bytes, what: str):
+    """A client's JSON document; 400 saying what is wrong (see lib/client_json.py)."""
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise BadRequest(f"The {what} is not valid JSON: {error}") from error
+        return client_json.loads(body)
+    except client_json.NotJSON as error:
+        raise BadRequest(f"The {what} is not valid JSON: {error}") from None
+    except client_json.ClientJSONError as error:
+        raise BadRequest(f"The {what} can't be stored: {error}") from None
 
 
 def parse_timestamp(text: str) -> datetime.datetime:
-    """A Sumatra timestamp as an aware datetime (UTC without an offset, as the client reads it)."""
+    """A Sumatra timestamp as a datetime in UTC (UTC without an offset, as the client reads it)."""
     if text.endswith(" 00:00"):  # a '+' that became a space on the way
         text = text[:-6] + "+00:00"
     for fmt in TIMESTAMP_FORMATS:
@@ -59,58 +74,90 @@ def parse_timestamp(text: str) -> datetime.datetime:
             stamp = datetime.datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=datetime.UTC)
+        if stamp.tzinfo is None:
+            return stamp.replace(tzinfo=datetime.UTC)
+        try:
+            # 9999-12-31 23:00:00-0200 is a fine string but no date a database can hold.
+            return stamp.astimezone(datetime.UTC)
+        except OverflowError:
+            raise BadRequest(
+                f"Invalid timestamp '{text}': in UTC it falls outside the years 1 to 9999"
+            ) from None
     raise BadRequest(f"Invalid timestamp '{text}': expected YYYY-MM-DD HH:MM:SS+HHMM")
 
 
 def check_record(document, label: str) -> dict:
-    """`document` if the Sumatra client can read it back; otherwise BadRequest."""
+    """`document` if the Sumatra client can read it back; otherwise BadRequest naming the field."""
     if not isinstance(document, dict):
         raise BadRequest("A record must be a JSON object")
-    for key, kind in REQUIRED.items():
-        if key not in document:
-            raise BadRequest(f"The record has no '{key}' field")
-        if not isinstance(document[key], kind):
-            raise BadRequest(f"The record's '{key}' must be {JSON_TYPE_NAMES[kind]}")
+    error = best_match(record_validator().iter_errors(document))
+    if error is not None:
+        raise BadRequest(schema_problem(error))
     if document["label"] != label:
         raise BadRequest(
             f"The record's label '{document['label']}' differs from the URL's '{label}'"
         )
+    duration = document["duration"]
+    if duration is not None and not client_json.fits_double(duration):
+        raise BadRequest("The record's 'duration' is a number beyond ±1.8e308")
     parse_timestamp(document["timestamp"])
-    if not all(isinstance(tag, str) for tag in document["tags"]):
-        raise BadRequest("The record's 'tags' must be an array of strings")
+    for key in ("input_data", "output_data"):
+        for item in document.get(key) or ():
+            if isinstance(item, dict) and item.get("creation") is not None:
+                parse_timestamp(item["creation"])
     check_parameters(document["parameters"])
-    for key in ("launch_mode", "datastore", "input_datastore"):
-        check_component(document, key)
     return document
 
 
+def schema_problem(error) -> str:
+    """A sentence naming the field for the first thing the record schema refuses."""
+    path = tuple(error.absolute_path)
+    where = client_json.describe(path)
+    subject = f"The record's {where}" if path else "The record"
+    if "propertyNames" in error.schema_path:
+        return f"{subject} can't have the key {json.dumps(error.instance)}: {error.message}"
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        return f"{subject} has no '{missing}' field"
+    if error.validator == "type":
+        kinds = error.validator_value
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        wanted = " or ".join(JSON_TYPE_NAMES[kind] for kind in kinds)
+        return f"{subject} must be {wanted}, not {shown(error.instance)}"
+    if error.validator == "enum":
+        choices = ", ".join(error.validator_value)
+        return f"{subject} must be one of {choices}, not {shown(error.instance)}"
+    if error.validator == "pattern":  # only timestamps have one
+        return (
+            f"Invalid timestamp {shown(error.instance)} for {where}: "
+            "expected YYYY-MM-DD HH:MM:SS+HHMM"
+        ).replace('"', "'", 2)
+    if error.validator == "minLength":
+        return f"{subject} must not be empty"
+    return f"{subject} is not valid: {error.message}"
+
+
+def shown(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def check_parameters(parameters: dict) -> None:
-    if not isinstance(parameters.get("type"), str) or not isinstance(
-        parameters.get("content"), str
-    ):
-        raise BadRequest("The record's 'parameters' must have a string 'type' and 'content'")
-    if parameters["type"] == "dict":
-        try:
-            ast.literal_eval(parameters["content"] or "{}")
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-            raise BadRequest(
-                "Parameters of type 'dict' must be a Python literal (the Sumatra client evaluates "
-                "them)"
-            ) from error
-
-
-def check_component(document: dict, key: str) -> None:
-    component = document.get(key)
-    if component is None and key == "input_datastore":
-        return
-    if not isinstance(component, dict) or not isinstance(component.get("type"), str):
-        raise BadRequest(f"The record's '{key}' must be an object with a string 'type'")
-    if not isinstance(component.get("parameters", {}), dict):
+    """Content the client can turn back into its parameter set."""
+    kind, content = parameters["type"], parameters["content"]
+    try:
+        if kind == "dict":
+            # The client eval()s this: only a literal may pass.
+            ast.literal_eval(content or "{}")
+        elif kind == "JSONParameterSet" and content:
+            json.loads(content)
+        elif kind == "YAMLParameterSet" and not isinstance(yaml.safe_load(content or "{}"), dict):
+            raise ValueError("not a mapping")
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, yaml.YAMLError) as e:
+        what = "a Python literal (the Sumatra client evaluates them)" if kind == "dict" else kind
         raise BadRequest(
-            f"The record's '{key}.parameters' must be an object (the Sumatra client evaluates "
-            "strings)"
-        )
+            f"The record's 'parameters.content' must be {what}: it does not parse ({e})"
+        ) from e
 
 
 def is_final(document: dict) -> bool:
@@ -124,6 +171,12 @@ def freeze(stored: dict, incoming: dict) -> dict:
         if key in incoming:
             merged[key] = incoming[key]
     return merged
+
+
+def load_stored(body: str):
+    """A stored document. Records kept before byte-order marks were refused may start with one,
+    which `json.loads` refuses; it is not part of the document."""
+    return json.loads(body.removeprefix(client_json.BYTE_ORDER_MARK))
 
 
 def db_text(value: str) -> str:
@@ -155,8 +208,9 @@ def columns(document: dict) -> dict:
 def parameter_values(parameters: dict) -> dict:
     """The top-level parameter values of a record, where its parameter format is structured.
 
-    Formats we cannot read (or content that does not parse) give no values: the record is still
-    stored, it just matches no `parameter:` query.
+    Formats we cannot read (or content that does not parse, or that expands beyond
+    MAX_EXPANDED_NODES) give no values: the record is still stored, it just matches no
+    `parameter:` query. Values are plain JSON values, whatever the format made of them.
     """
     kind, content = parameters.get("type"), parameters.get("content") or ""
     try:
@@ -170,9 +224,46 @@ def parameter_values(parameters: dict) -> dict:
             values = simple_parameters(content)
         else:
             return {}
+        if not isinstance(values, dict):
+            return {}
+        budget = [MAX_EXPANDED_NODES]
+        return {clean_text(str(name)): plain(value, budget) for name, value in values.items()}
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, yaml.YAMLError):
         return {}
-    return {str(name): value for name, value in values.items()} if isinstance(values, dict) else {}
+
+
+class TooLarge(ValueError):
+    """A parameter value that expands beyond what the index keeps."""
+
+
+def plain(value, budget: list[int], depth: int = 1):
+    """`value` as plain JSON data, counting every node against the shared `budget`.
+
+    YAML aliases make one node appear many times; counting each appearance is what stops a
+    small document from expanding without bound. Anything that is not JSON data (a date from
+    YAML, a set or bytes from a literal) becomes its text, as the client would print it.
+    """
+    budget[0] -= 1
+    if budget[0] < 0 or depth > client_json.MAX_DEPTH:
+        raise TooLarge("the parameter value is too large to index")
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {clean_text(str(k)): plain(v, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item, budget, depth + 1) for item in value]
+    return clean_text(value if isinstance(value, str) else str(value))
+
+
+def clean_text(text: str) -> str:
+    """Text any database column can hold: lone surrogates (from escapes) become U+FFFD."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def simple_parameters(content: str) -> dict:

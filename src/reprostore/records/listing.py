@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from django.db.models import Exists, F, Max, OuterRef
 
+from reprostore.records.documents import db_text
 from reprostore.records.models import Project, Record, RecordTag
 
 # Characters a label or project id may keep literally in a URL path (the client sends colons,
@@ -28,8 +29,9 @@ def records_of(project: Project, tags: list[str] | None = None):
     """The project's records carrying any of `tags` (whole tags; all records when none)."""
     records = Record.objects.filter(project=project)
     if tags:
+        names = [db_text(tag) for tag in tags]  # as they are stored
         records = records.filter(
-            Exists(RecordTag.objects.filter(record=OuterRef("pk"), name__in=tags))
+            Exists(RecordTag.objects.filter(record=OuterRef("pk"), name__in=names))
         )
     return newest_records(records)
 

@@ -143,3 +143,32 @@ class Revision(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.project}/{self.label} at {self.created}"
+
+
+class Purge(models.Model):
+    """A superuser's removal of stored content (records/purge.py), kept as the audit of it: who
+    purged what and when. The content itself is gone; names are kept as text, so the entry
+    outlives the project, the record and the user."""
+
+    class What(models.TextChoices):
+        RECORD = "record", "a record and every revision of it"
+        REVISION = "revision", "one revision's document"
+
+    what = models.CharField(max_length=8, choices=What.choices)
+    project = models.TextField(help_text="the project's id")
+    label = models.TextField()
+    revision = models.BigIntegerField(null=True, blank=True, help_text="the revision purged")
+    documents = models.PositiveIntegerField(help_text="how many stored documents were removed")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    purged_by = models.CharField(max_length=200, help_text="who purged, as they were known then")
+    reason = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        target = f"revision {self.revision} of " if self.revision else ""
+        return f"{self.purged_by} purged {target}{self.project}/{self.label} at {self.created}"

@@ -21,10 +21,49 @@ from reprostore.records.models import (
 RESERVED_LABELS = {"last", "permissions"}
 
 
+# Characters that change the direction of the text around them (embeddings, overrides, isolates
+# and the marks): a name holding one can display as another name ("txt.exe" shown as "exe.txt").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def check_name(kind: str, name: str) -> str:
-    if not name or name != name.strip() or "/" in name or any(ord(c) < 32 for c in name):
-        raise BadRequest(f"Invalid {kind} '{name}'")
+    """`name` if it may be a new project id or label (both are path segments of URLs), else 400.
+
+    Names stored before a rule was added stay readable: only creating one is refused.
+    """
+    if problem := name_problem(name):
+        raise BadRequest(f"Invalid {kind} '{shown(name)}': {problem}")
     return name
+
+
+def name_problem(name: str) -> str | None:
+    if not name:
+        return "it is empty"
+    if name != name.strip():
+        return "it starts or ends with white space"
+    if name in (".", ".."):
+        return "browsers and HTTP clients remove '.' and '..' from URLs, so it could not be reached"
+    if "/" in name:
+        return "it holds '/'"
+    for char in name:
+        if ord(char) < 32 or 0x7F <= ord(char) <= 0x9F:
+            return f"it holds the control character U+{ord(char):04X}"
+        if char in BIDI_CONTROLS:
+            return (
+                f"it holds U+{ord(char):04X}, which changes the direction of the text around "
+                "it, so the name could be shown as another"
+            )
+    return None
+
+
+def shown(name: str) -> str:
+    """`name` for a message, its invisible characters written as escapes."""
+    return "".join(
+        char if char.isprintable() and char not in BIDI_CONTROLS else f"\\u{ord(char):04x}"
+        for char in name
+    )
 
 
 def project_info(body: bytes) -> dict:
@@ -34,6 +73,8 @@ def project_info(body: bytes) -> dict:
     for key in ("name", "description"):
         if not isinstance(info.get(key, ""), str):
             raise BadRequest(f"The project's '{key}' must be a string")
+        if "\x00" in info.get(key, ""):
+            raise BadRequest(f"The project's '{key}' holds a NUL character (\\u0000)")
     return info
 
 
@@ -74,7 +115,7 @@ def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
         sent = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise BadRequest(f"The record is not UTF-8: {error}") from error
-    document = documents.check_record(documents.parse_json(body, "record"), label)
+    document = documents.check_record(documents.parse_json(sent, "record"), label)
     for attempt in range(3):
         try:
             with transaction.atomic():
@@ -93,7 +134,7 @@ def _save_record(user, project, label, document, sent: str) -> bool:
         record = Record(project=project, label=label)
     elif record.final:
         action = Revision.Action.FROZEN_UPDATE
-        document = documents.freeze(json.loads(record.body), document)
+        document = documents.freeze(documents.load_stored(record.body), document)
         stored = json.dumps(document)
     else:
         action, stored = Revision.Action.UPDATE, sent
@@ -141,7 +182,9 @@ def do_delete_tagged(user, project: Project, tag: str) -> int:
     """Delete every record of `project` carrying exactly `tag`; the number deleted."""
     with transaction.atomic():
         records = list(
-            Record.objects.select_for_update().filter(project=project, tag_rows__name=tag)
+            Record.objects.select_for_update().filter(
+                project=project, tag_rows__name=documents.db_text(tag)
+            )
         )
         _delete(user, records)
         return len(records)

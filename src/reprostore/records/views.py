@@ -11,7 +11,9 @@ from django.urls import reverse
 
 from reprostore.accounts import access
 from reprostore.accounts.access import Level
-from reprostore.lib.http import BadRequest, NotFound, Unauthorized
+from reprostore.lib.http import BadRequest, NotFound, Unauthorized, UnsupportedMediaType
+from reprostore.lib.large_bodies import large_body_slot
+from reprostore.query.limits import selected
 from reprostore.records import listing, operations
 from reprostore.records.documents import parse_json
 from reprostore.records.forms import GrantForm
@@ -65,26 +67,28 @@ def project(request, project):
         _, created = operations.do_put_project(request.user, project, info)
         return HttpResponse("Created" if created else "", status=201 if created else 200)
     media = chosen_media(request, "project")
-    found, _ = get_project(request.user, project, Level.READ)
+    found, level = get_project(request.user, project, Level.READ)
     tags_value = raw_query_value(request, "tags")
     records = listing.records_of(found, listing.parse_tags(tags_value))
     query = raw_query_value(request, "q")
     if query:
         records = select_by_query(found, records, query)
     return stream_project(
-        request, project_document(request.user, found, tags_value), records, media
+        request, project_document(request.user, found, tags_value, level), records, media
     )
 
 
 def select_by_query(project, records, query: str):
     """Records matching an outpack-style query (see the query app); 400 with its message."""
     try:
-        return select_records(records, query)
+        return selected(records, lambda universe: select_records(universe, query))
     except ValueError as error:
         raise BadRequest(str(error)) from error
 
 
-def project_document(user, project, tags_value) -> dict:
+def project_document(user, project, tags_value, level: Level) -> dict:
+    """The project as Sumatra's client reads it; who holds grants (`access`) only for its
+    admins, who manage them: readers of a project need not learn who else works on it."""
     data = {
         "id": project.name,
         "name": project.display_name,
@@ -92,7 +96,7 @@ def project_document(user, project, tags_value) -> dict:
         "user": user.username if user.is_authenticated else "anonymous",
         "tags": tags_value,
     }
-    if user.is_authenticated:
+    if access.at_least(level, Level.ADMIN):
         data["access"] = list(
             ProjectPermission.objects.filter(project=project)
             .order_by("user__username")
@@ -120,7 +124,8 @@ def stream_project(request, data: dict, records, media: str) -> StreamingHttpRes
 def record(request, project, label):
     if request.method == "PUT":
         found, _ = get_project(request.user, project, Level.WRITE)
-        created = operations.do_save_record(request.user, found, label, request.body)
+        with large_body_slot(request):
+            created = operations.do_save_record(request.user, found, label, request.body)
         return HttpResponse("Created" if created else "", status=201 if created else 200)
     if request.method == "DELETE":
         found, _ = get_project(request.user, project, Level.WRITE)
@@ -155,8 +160,8 @@ def tagged(request, project, tag):
         # The client does int(body).
         return HttpResponse(str(deleted), content_type="text/plain; charset=utf-8")
     media = chosen_media(request, "project")
-    found, _ = get_project(request.user, project, Level.READ)
-    data = project_document(request.user, found, tag)
+    found, level = get_project(request.user, project, Level.READ)
+    data = project_document(request.user, found, tag, level)
     return stream_project(request, data, listing.records_of(found, [tag]), media)
 
 
@@ -180,7 +185,16 @@ def permissions_document(project) -> dict:
 
 
 def permission_change(request):
-    """(user, level) from a JSON body `{"user": name, "level": "read"}`."""
+    """(user, level) from a JSON body `{"user": name, "level": "read"}`.
+
+    Only a body declared as JSON is read: no form can send that type to another site, and a
+    form's `text/plain` body can be made to parse as JSON.
+    """
+    if request.content_type != "application/json" and not request.content_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"Send the permission as JSON (Content-Type: application/json), not "
+            f"'{request.content_type or 'no type'}'"
+        )
     fields = parse_json(request.body, "permission")
     if not isinstance(fields, dict):
         raise BadRequest("A permission must be a JSON object")

@@ -8,12 +8,13 @@ instead, because they may well be allowed once they have.
 import functools
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError
 from django.shortcuts import render
 
 from reprostore.accounts import access
-from reprostore.accounts.access import Level
-from reprostore.accounts.middleware import via_session
-from reprostore.lib.http import HttpError
+from reprostore.accounts.access import Level, PacketsAccess
+from reprostore.lib.http import HttpError, as_http_error
+from reprostore.packets import grants
 from reprostore.records.models import Project
 
 
@@ -27,6 +28,10 @@ def web_page(view):
             return view(request, *args, **kwargs)
         except HttpError as error:
             return error_page(request, error)
+        except DatabaseError as error:
+            # A value the database can't hold (NUL in a URL on PostgreSQL) is a 400, a database
+            # that is down a 503: the same answers as the APIs give.
+            return error_page(request, as_http_error(request, error))
 
     return wrapper
 
@@ -47,8 +52,9 @@ def project_for_page(request, name: str, needed: Level = Level.READ) -> tuple[Pr
 
 
 def can_read_packets(request) -> bool:
-    return access.may_read_packets(request.user, via_session(request))
+    return grants.may_read_some(request)
 
 
-def ensure_packets_readable(request) -> None:
-    access.require_packets(request.user, Level.READ, via_session(request))
+def packets_reader(request, needed: Level = Level.READ) -> PacketsAccess:
+    """What the visitor may read of the packets, if they may read any (or do `needed`)."""
+    return grants.require(request, needed)

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import math
 
 
 def duration(seconds):
@@ -11,6 +12,8 @@ def duration(seconds):
     try:
         seconds = float(seconds)
     except (TypeError, ValueError):
+        return str(seconds)
+    if not math.isfinite(seconds):  # kept before non-finite durations were refused
         return str(seconds)
     if seconds < 60:
         return f"{seconds:.3g} s"

@@ -80,14 +80,19 @@ def files_of(root, packet: Packet) -> list[dict]:
     ]
 
 
-def names_of(ids) -> dict:
-    return dict(Packet.objects.filter(id__in=list(ids)).values_list("id", "name"))
+def names_of(ids, reader) -> dict:
+    """The names of the packets with these ids that the visitor may read."""
+    readable = Packet.objects.readable(reader)
+    return dict(readable.filter(id__in=list(ids)).values_list("id", "name"))
 
 
-def dependencies_of(packet: Packet, metadata: dict | None) -> list[dict]:
-    """What the packet uses: each packet it depends on, with the query and the files taken."""
+def dependencies_of(packet: Packet, metadata: dict | None, reader) -> list[dict]:
+    """What the packet uses: each packet it depends on, with the query and the files taken.
+
+    The ids are in the packet's own metadata; the names (and links) only of packets the visitor
+    may read."""
     rows = list(PacketDependency.objects.filter(packet=packet).order_by("position"))
-    names = names_of(row.depends_on for row in rows)
+    names = names_of((row.depends_on for row in rows), reader)
     depends = (metadata or {}).get("depends")
     depends = depends if isinstance(depends, list) else []
     return [
@@ -106,10 +111,12 @@ def file_pairs(dependency) -> list[dict]:
     return [pair for pair in files if isinstance(pair, dict)] if isinstance(files, list) else []
 
 
-def users_of(packet: Packet) -> list[dict]:
-    """The packets that depend on this one, newest first."""
+def users_of(packet: Packet, reader) -> list[dict]:
+    """The packets the visitor may read that depend on this one, newest first."""
     rows = (
-        PacketDependency.objects.filter(depends_on=packet.id)
+        PacketDependency.objects.filter(
+            depends_on=packet.id, packet__in=Packet.objects.readable(reader)
+        )
         .select_related("packet")
         .order_by("-packet__time_start", "-packet_id")
     )
@@ -127,13 +134,13 @@ def metadata_of(root, packet: Packet) -> dict | None:
     return metadata if isinstance(metadata, dict) else None
 
 
-def packet_view(root, packet: Packet) -> dict:
+def packet_view(root, packet: Packet, reader) -> dict:
     metadata = metadata_of(root, packet)
     git = (metadata or {}).get("git")
     return {
         "files": files_of(root, packet),
-        "uses": dependencies_of(packet, metadata),
-        "used_by": users_of(packet),
+        "uses": dependencies_of(packet, metadata, reader),
+        "used_by": users_of(packet, reader),
         "locations": PacketLocation.objects.filter(packet=packet.id).order_by("location"),
         "git": git if isinstance(git, dict) else None,
         "parameters": sorted((packet.parameters or {}).items()),
@@ -156,13 +163,17 @@ def text_preview(path_on_disk) -> tuple[str | None, bool]:
 
 
 def table_preview(path: str, text: str) -> list[list[str]] | None:
-    """The first rows of a CSV or TSV file, or None for other files."""
+    """The first rows of a CSV or TSV file, or None for other files and for files the csv
+    module can't read (a field over its 128 KiB limit): those are shown as text."""
     delimiter = DELIMITERS.get(posixpath.splitext(path)[1].lower())
     if delimiter is None:
         return None
     rows = []
-    for row in csv.reader(text.splitlines(), delimiter=delimiter):
-        rows.append(row)
-        if len(rows) > CSV_PREVIEW_ROWS:
-            break
+    try:
+        for row in csv.reader(text.splitlines(), delimiter=delimiter):
+            rows.append(row)
+            if len(rows) > CSV_PREVIEW_ROWS:
+                break
+    except csv.Error:
+        return None
     return rows if rows else None

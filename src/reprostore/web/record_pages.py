@@ -4,8 +4,6 @@ The site's URL configuration pairs each with its JSON view in records/views.py: 
 (`Accept: text/html`) or `?format=html` gets these. Each builds the same data as the JSON.
 """
 
-import json
-
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +11,7 @@ from django.urls import reverse
 from reprostore.accounts.access import Level, at_least
 from reprostore.lib.http import NotFound, Unauthorized
 from reprostore.records import listing
+from reprostore.records.documents import load_stored
 from reprostore.records.models import Project
 from reprostore.records.protocol import raw_query_value
 from reprostore.records.views import permissions_document, project_document
@@ -49,7 +48,7 @@ def project(request, project):
     tags_value = raw_query_value(request, "tags")
     records = listing.records_of(found, listing.parse_tags(tags_value))
     return project_page(
-        request, found, level, project_document(request.user, found, tags_value), records
+        request, found, level, project_document(request.user, found, tags_value, level), records
     )
 
 
@@ -57,7 +56,8 @@ def project(request, project):
 def tagged(request, project, tag):
     found, level = project_for_page(request, project)
     records = listing.records_of(found, [tag])
-    return project_page(request, found, level, project_document(request.user, found, tag), records)
+    data = project_document(request.user, found, tag, level)
+    return project_page(request, found, level, data, records)
 
 
 def project_page(request, project, level, data, records):
@@ -104,7 +104,7 @@ def shortened(text) -> tuple[str, bool]:
 def record_page(request, project, record):
     if record is None:
         raise NotFound(f"No such record in project '{project.name}'")
-    document = json.loads(record.body)
+    document = load_stored(record.body)
     output, output_cut = shortened(document.get("stdout_stderr"))
     diff, diff_cut = shortened(document.get("diff"))
     context = {

@@ -1,6 +1,7 @@
 """The search box: query-language text in, a narrowed queryset (or a message) out."""
 
 from reprostore.packets.search import select_packets
+from reprostore.query.limits import QueryTimeout, selected
 from reprostore.records.search import select_records
 
 
@@ -9,8 +10,8 @@ def narrowed(rows, text: str, select):
     if not text:
         return rows, None
     try:
-        return select(rows, text), None
-    except ValueError as error:
+        return selected(rows, lambda universe: select(universe, text)), None
+    except (ValueError, QueryTimeout) as error:
         return rows.none(), str(error)
 
 

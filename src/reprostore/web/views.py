@@ -4,7 +4,6 @@ Each view reads its input, checks what the visitor may see (access.py), asks one
 data and renders. The Sumatra resources' own pages are in record_pages.py.
 """
 
-import json
 import posixpath
 
 from django.contrib import messages
@@ -14,21 +13,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reprostore.accounts.access import GrantRefused, Level
+from reprostore.accounts.access import GrantRefused, Level, at_least
 from reprostore.lib.http import HttpError
 from reprostore.packets.models import Packet
 from reprostore.records import operations
+from reprostore.records.documents import load_stored
 from reprostore.records.forms import GrantForm, RevokeForm, VisibilityForm
 from reprostore.records.listing import projects_with_last_update
 from reprostore.records.models import Project
 from reprostore.web import comparison, paging, search
 from reprostore.web import packet_display as display
-from reprostore.web.access import (
-    can_read_packets,
-    ensure_packets_readable,
-    project_for_page,
-    web_page,
-)
+from reprostore.web.access import can_read_packets, packets_reader, project_for_page, web_page
 
 # What a file answer may do in the browser: show itself, nothing else, and never run script.
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
@@ -45,7 +40,8 @@ def home(request):
     context = {"projects": projects, "packets": None}
     if can_read_packets(request):
         display.served_root_or_none()
-        context["packets"] = Packet.objects.aggregate(
+        readable = Packet.objects.readable(packets_reader(request))
+        context["packets"] = readable.aggregate(
             count=Count("id"), names=Count("name", distinct=True), latest=Max("time_start")
         )
     return render(request, "web/home.html", context)
@@ -67,7 +63,7 @@ def compare(request, project):
     if missing:
         raise Http404(f"No record '{missing[0]}' in project '{found.name}'")
     records = [by_label[label] for label in labels]
-    sections = comparison.compare([json.loads(record.body) for record in records])
+    sections = comparison.compare([load_stored(record.body) for record in records])
     only_differences = request.GET.get("show") == "differences"
     if only_differences:
         sections = comparison.only_differences(sections)
@@ -120,10 +116,11 @@ def change_grant(request, project) -> None:
 @web_page
 def packet_index(request, name=None):
     """Packet names with their counts, or with a query (or a name) the matching packets."""
-    ensure_packets_readable(request)
+    reader = packets_reader(request)
     root = display.served_root_or_none()
     query = request.GET.get("q", "").strip()
-    packets = Packet.objects.all() if name is None else Packet.objects.filter(name=name)
+    packets = Packet.objects.readable(reader)
+    packets = packets if name is None else packets.filter(name=name)
     packets, search_message = search.search_packets(packets, query)
     if name is None and not query:
         page = paging.page_of(request, display.groups(packets))
@@ -138,28 +135,30 @@ def packet_index(request, name=None):
         "query": query,
         "search_message": search_message,
         "has_root": root is not None,
+        "may_administer": at_least(reader.level, Level.ADMIN),
         "page_sizes": paging.PAGE_SIZES,
     }
     return render(request, "web/packets/index.html", context)
 
 
-def get_packet(name, packet_id) -> Packet:
-    return get_object_or_404(Packet, id=packet_id, name=name)
+def get_packet(reader, name, packet_id) -> Packet:
+    """The packet, if the visitor may read it; otherwise not found, as if it did not exist."""
+    return get_object_or_404(Packet.objects.readable(reader), id=packet_id, name=name)
 
 
 @web_page
 def packet_detail(request, name, packet_id):
-    ensure_packets_readable(request)
+    reader = packets_reader(request)
     root = display.served_root_or_none()
-    packet = get_packet(name, packet_id)
-    context = {"packet": packet, **display.packet_view(root, packet)}
+    packet = get_packet(reader, name, packet_id)
+    context = {"packet": packet, **display.packet_view(root, packet, reader)}
     return render(request, "web/packets/detail.html", context)
 
 
 def packet_file_on_disk(request, name, packet_id, path):
-    ensure_packets_readable(request)
+    reader = packets_reader(request)
     root = display.served_root_or_none()
-    packet = get_packet(name, packet_id)
+    packet = get_packet(reader, name, packet_id)
     packet_file = get_object_or_404(packet.files, path=path)
     if root is None:
         return packet, packet_file, None
@@ -193,12 +192,15 @@ def packet_download(request, name, packet_id, path):
     _, _, on_disk = packet_file_on_disk(request, name, packet_id, path)
     if on_disk is None:
         raise Http404(f"This server does not hold the file '{path}'")
-    inline = request.GET.get("inline") == "1" and display.preview_kind(path) == "image"
+    image = display.preview_kind(path) == "image"
+    inline = request.GET.get("inline") == "1" and image
     response = FileResponse(
         open(on_disk, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=not inline,
         filename=posixpath.basename(path),
-        content_type=display.media_type(path),
+        # Anything but an image is bytes to save, never a page (HTML, PDF) for the browser to
+        # open under this site's name.
+        content_type=display.media_type(path) if image else "application/octet-stream",
     )
     response["Content-Security-Policy"] = FILE_CSP
     return response

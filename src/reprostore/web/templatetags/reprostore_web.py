@@ -13,6 +13,8 @@ register = template.Library()
 # Parameters whose values the Sumatra client decodes without form rules (see negotiation.py):
 # they are copied into links exactly as they arrived.
 RAW_PARAMETERS = ("tags",)
+# The signed-in user's own pages, in neither section of the main menu.
+OWN_PAGES = {"tokens"}
 
 
 register.filter("duration", formatting.duration)
@@ -92,6 +94,8 @@ def current_section(context) -> str:
         return ""
     if "web" in match.app_names and (match.url_name or "").startswith("packet"):
         return "packets"
+    if "web" in match.app_names and match.url_name in OWN_PAGES:
+        return ""
     if "web" in match.app_names or "records" in match.app_names:
         return "projects"
     return ""

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from reprostore.core.store import StoreError, create_store
+from reprostore.core.store import StoreError, create_store, migrate_database
 from reprostore.packets.hashing import ALGORITHMS
 
 
@@ -59,7 +59,10 @@ class Command(BaseCommand):
             )
         except StoreError as error:
             raise CommandError(str(error)) from error
-        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            migrate_database()
+        except StoreError as error:
+            raise CommandError(str(error)) from None
         if options["demo"]:
             call_command("demo", stdout=self.stdout)
         self.stdout.write(f"Store ready at {root}")

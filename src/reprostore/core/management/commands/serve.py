@@ -2,10 +2,18 @@ import os
 import sys
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from reprostore.core.store import StoreError, prepare_to_serve
+from reprostore.core.store import StoreError, migrate_database, prepare_to_serve
+
+# gevent workers give each connection a greenlet: clients that are idle, or that send a request
+# a byte at a time, cost a little memory and no thread, so they can't stall the server. Threads
+# (gthread) would each be held by one such client: 12 half-open connections stopped a 2-worker
+# server. docs/deployment.md has the measurements.
+WORKER_CLASSES = ("gevent", "gthread")
+# PostgreSQL connections each gevent worker keeps (as many as a gthread worker's 4 threads used,
+# and room for a few slow readers of long listings, which hold theirs while they read).
+DB_POOL = 6
 
 
 def default_workers() -> int:
@@ -25,7 +33,20 @@ class Command(BaseCommand):
             default=default_workers(),
             help="gunicorn worker processes (default: 2 x CPUs + 1, at most 9)",
         )
-        parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+        parser.add_argument(
+            "--worker-class",
+            choices=WORKER_CLASSES,
+            default="gevent",
+            help="gevent (default): a greenlet per connection, for clients that reach the server "
+            "directly; gthread: a thread per request, behind a proxy that buffers requests",
+        )
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=1000,
+            help="connections each gevent worker holds at once (1000)",
+        )
+        parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (4)")
         parser.add_argument(
             "--access-log", action="store_true", help="log every request to standard error"
         )
@@ -36,7 +57,10 @@ class Command(BaseCommand):
             description = prepare_to_serve(root)
         except StoreError as error:
             raise CommandError(str(error)) from error
-        call_command("migrate", interactive=False, verbosity=0)
+        try:
+            migrate_database()
+        except StoreError as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(description)
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         self.stdout.flush()
@@ -56,9 +80,12 @@ class Command(BaseCommand):
             "--workers",
             str(options["workers"]),
             "--worker-class",
-            "gthread",
-            "--threads",
-            str(options["threads"]),
+            options["worker_class"],
+            *(
+                ["--worker-connections", str(options["connections"])]
+                if options["worker_class"] == "gevent"
+                else ["--threads", str(options["threads"])]
+            ),
             # Uploads of large files and record bursts take longer than gunicorn's 30 s default.
             "--timeout",
             "300",
@@ -82,6 +109,9 @@ class Command(BaseCommand):
         environ["REPROSTORE_ROOT"] = str(settings.REPROSTORE_ROOT)
         environ["REPROSTORE_DATABASE_URL"] = settings.REPROSTORE_DATABASE_URL
         environ.setdefault("DJANGO_SETTINGS_MODULE", "reprostore.settings")
+        if options["worker_class"] == "gevent":
+            # Greenlets share each worker's pool of PostgreSQL connections (lib/database.py).
+            environ.setdefault("REPROSTORE_DB_POOL", str(DB_POOL))
         host = options["host"]
         if "REPROSTORE_ALLOWED_HOSTS" not in environ and host not in ("0.0.0.0", "::"):
             environ["REPROSTORE_ALLOWED_HOSTS"] = ",".join(settings.ALLOWED_HOSTS + [host])
