@@ -1,6 +1,7 @@
 """Shared fixtures: a cast of users, live servers on a fresh store, and no internet probes."""
 
 import base64
+import collections
 
 import pytest
 
@@ -26,7 +27,8 @@ DATABASE_FIXTURES = {
 
 def pytest_collection_modifyitems(config, items):
     """One suite, two passes (scripts/test): tests marked `nodb` need no database, so they run
-    in the SQLite pass only; tests marked `postgres` run in the PostgreSQL pass only. The others
+    in the SQLite pass only; tests marked `postgres` run in the PostgreSQL pass only, and those
+    marked `sqlite` (about SQLite itself) in the SQLite pass only. The others
     are deselected (reported as "deselected", never as skipped). A `nodb` test that asks for
     the database is a mistake in the marker, so it is refused.
     """
@@ -42,11 +44,20 @@ def pytest_collection_modifyitems(config, items):
     ]
     if wrong:
         raise pytest.UsageError("marked nodb but uses the database: " + ", ".join(wrong))
+    # pytest-xdist schedules tests by node id. On pytest 9, schemathesis gives the tests it makes
+    # for each API operation the id of their function, so xdist would run only one of them: such
+    # tests get their own names (`test_x[GET /records/]`) back as ids.
+    ids = collections.Counter(item.nodeid for item in items)
+    for item in items:
+        if ids[item.nodeid] > 1 and hasattr(item, "_id"):
+            item._id = item.parent.id.child(item.name)
     postgres = databases.test_database() == "postgres"
 
     def elsewhere(item) -> bool:
         if item.get_closest_marker("postgres"):  # also inside a module marked nodb
             return not postgres
+        if item.get_closest_marker("sqlite"):
+            return postgres
         return postgres and item.get_closest_marker("nodb") is not None
 
     deselected = [item for item in items if elsewhere(item)]
@@ -65,7 +76,7 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True, scope="session")
 def dropped_databases():
-    """The live servers' PostgreSQL databases are dropped in the background; wait at the end."""
+    """Databases made for live servers and stores are dropped in the background; wait at the end."""
     yield
     databases.finish_drops()
 

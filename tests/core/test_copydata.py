@@ -65,14 +65,14 @@ def source_url():
         return
     url = databases.create_postgres_database()
     yield url
-    databases.drop_postgres_database(url)
+    databases.drop_postgres_database_later(url)
 
 
 @pytest.fixture
 def target_url():
     url = databases.create_postgres_database()
     yield url
-    databases.drop_postgres_database(url)
+    databases.drop_postgres_database_later(url)
 
 
 def test_copydata_copies_everything_and_checks_counts(

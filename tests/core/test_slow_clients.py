@@ -93,3 +93,35 @@ def test_idle_and_trickling_clients_do_not_stall_the_server(server):
     assert [status for _, status in puts] == [201] * 5
     slowest = max(seconds for seconds, _ in health + puts)
     assert slowest < 1.0, (health, puts)
+
+
+@pytest.mark.nodb
+def test_serve_runs_gevent_workers_that_close_each_connection_and_share_a_pool():
+    from reprostore.core.management.commands.serve import Command
+
+    options = {
+        "host": "127.0.0.1",
+        "port": 8000,
+        "workers": 2,
+        "worker_class": "gevent",
+        "connections": 1000,
+        "threads": 4,
+        "access_log": False,
+    }
+    argv = Command().gunicorn_argv(options)
+    pairs = dict(zip(argv, argv[1:], strict=False))
+    assert pairs["--worker-class"] == "gevent"
+    assert pairs["--worker-connections"] == "1000"
+    assert pairs["--keep-alive"] == "0"  # httplib2 does not retry a connection closed under it
+    assert pairs["--config"] == "python:reprostore.core.gunicorn_conf"  # /metrics of all workers
+    assert Command().server_environ(options)["REPROSTORE_DB_POOL"] == "6"
+
+
+@pytest.mark.nodb
+def test_a_pool_replaces_persistent_connections():
+    from reprostore.lib.database import database_config
+
+    config = database_config("postgres://u@h/db", conn_max_age=60, pool_size=6)
+    assert config["CONN_MAX_AGE"] == 0
+    assert config["OPTIONS"]["pool"]["max_size"] == 6
+    assert "pool" not in database_config("postgres://u@h/db")["OPTIONS"]

@@ -146,3 +146,9 @@ def test_metadata_json_never_serves_invalid_json(client, example):
     success(push_packet(client, body))
     response = client.get(f"/outpack/metadata/{NEW_ID}/json")
     json.loads(response.content, parse_constant=lambda name: pytest.fail(name))
+    # A file written before pushes were checked: said to be broken, never served as `Infinity`.
+    older = "20240101-120000-0000000a"
+    text = with_value("1e400").replace(NEW_ID, older)
+    (example / ".outpack" / "metadata" / older).write_text(text)
+    error = failure(client.get(f"/outpack/metadata/{older}/json"), 500)
+    assert "is not a finite number" in error["detail"]

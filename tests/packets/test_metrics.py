@@ -169,6 +169,8 @@ def test_lock_timeouts_are_recognised():
     assert not is_lock_timeout("postgresql", django_error(other))
 
 
+# PostgreSQL takes its locks inside statements; only its timeouts are counted.
+@pytest.mark.sqlite
 def test_a_sqlite_write_transaction_times_its_wait_for_the_lock(client, transactional_db):
     # transactional_db: outside a test transaction, so that the write really opens one.
     from django.contrib.auth import get_user_model
@@ -176,8 +178,7 @@ def test_a_sqlite_write_transaction_times_its_wait_for_the_lock(client, transact
 
     from tests.conftest import PASSWORD
 
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL takes its locks inside statements; only timeouts are counted")
+    assert connection.vendor == "sqlite"
     get_user_model().objects.create_superuser("root", password=PASSWORD)
     name = "reprostore_database_lock_wait_seconds_count"
     before = scrape(client, "/metrics")

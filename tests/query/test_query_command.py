@@ -135,8 +135,8 @@ def test_it_works_on_a_postgres_store(example_copy):
         assert result.stdout == NEWEST_QUERIES1 + "\n"
         unmigrated = databases.create_postgres_database()
         result = query(example_copy, "latest", database_url=unmigrated)
-        databases.drop_postgres_database(unmigrated)
+        databases.drop_postgres_database_later(unmigrated)
         assert result.returncode == 1 and "run `reprostore migrate`" in result.stderr
     finally:
-        databases.drop_postgres_database(url)
+        databases.drop_postgres_database_later(url)
     assert os.listdir(example_copy) == [".outpack"]

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 
 from reprostore.records.models import Purge, Record, RecordParameter, Revision
 from reprostore.records.operations import do_save_record
-from tests.support import databases
 from tests.support.records import record_body
 from tests.support.server import reprostore
 
@@ -141,7 +140,7 @@ def test_staff_who_are_not_superusers_can_not_purge(client, cast, leaked):
     assert stored_anywhere(SECRET) and not Purge.objects.exists()
 
 
-@pytest.mark.skipif(databases.test_database() == "postgres", reason="SQLite's own files")
+@pytest.mark.sqlite  # SQLite's own files
 def test_on_sqlite_the_purged_bytes_leave_the_database_files(tmp_path):
     root = tmp_path / "root"
     reprostore("init", root=root, database_url=None)

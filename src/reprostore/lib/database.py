@@ -7,6 +7,7 @@ import dj_database_url
 
 SQLITE_SCHEMES = ("sqlite:",)
 POSTGRES_SCHEMES = ("postgres:", "postgresql:", "pgsql:")
+POOL_WAIT = 10
 
 
 def display_url(url: str) -> str:
@@ -49,9 +50,10 @@ def database_config(
     if pool_size:
         # Each process keeps up to `pool_size` connections and lends one to each request. With
         # gevent workers a connection per greenlet would be opened for every request (and left
-        # open until garbage collection if kept): PostgreSQL ran out of connections.
+        # open until garbage collection if kept): PostgreSQL ran out of connections. A request
+        # waits up to POOL_WAIT seconds for a connection, then is answered 503.
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 30}
+        config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": POOL_WAIT}
     config["OPTIONS"].setdefault("connect_timeout", 10)
     # Listings stream through server-side cursors, which PostgreSQL plans for the first 10% of
     # rows by default; without statistics that chose a plan of minutes for a filtered 100,000-row

@@ -233,8 +233,8 @@ def first_line(error: BaseException) -> str:
 
 
 def credentials_refusal(request) -> HttpError | None:
-    """Why the credentials sent with the request were not even checked (too many failed
-    sign-ins: accounts/throttle.py), or None."""
+    """Why the credentials sent with the request could not be checked, or None: too many failed
+    sign-ins (accounts/throttle.py), or a database that can't answer (accounts/middleware.py)."""
     return getattr(request, "credentials_refusal", None)
 
 

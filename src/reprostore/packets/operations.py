@@ -4,7 +4,6 @@ Checks that decide whether a push may proceed read the disk (the truth); listing
 index, synced first.
 """
 
-import json
 import math
 import os
 
@@ -12,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from reprostore.lib import client_json
 from reprostore.lib.conf import setting
 
 from . import index, temporary
@@ -64,8 +64,10 @@ def checksum(root, algorithm=None):
 def metadata_json(root, packet_id):
     body = read_metadata_bytes(root, packet_id)
     try:
-        return json.loads(body)
-    except ValueError as e:
+        # Strictly: a file written before pushes were checked may hold 1e400, which would be
+        # served as `Infinity`, JSON no client reads.
+        return client_json.loads(body)
+    except client_json.ClientJSONError as e:
         path = metadata_path(root, packet_id)
         raise BrokenRoot(f"Metadata file '{path}' is not valid JSON: {e}") from None
 

@@ -2,7 +2,6 @@
 in `operations.py` (or in `readable.py`, which narrows an answer to what the caller may read)
 and renders; `responses.outpack_api` turns raised errors into the envelope."""
 
-
 from django.http import FileResponse, HttpResponse
 
 from reprostore.accounts.access import Level
