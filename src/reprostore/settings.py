@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from reprostore.lib.conf import DEFAULTS, OUTPACK_ANONYMOUS_LEVELS
+from reprostore.lib.conf import DEFAULTS, METRICS_AUTH_LEVELS, OUTPACK_ANONYMOUS_LEVELS
 from reprostore.lib.database import database_config, default_sqlite_url
 from reprostore.lib.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
@@ -77,7 +77,7 @@ REPROSTORE_ALLOW_PROJECT_CREATION = env_bool(
 )
 # Who may read /metrics: anyone (none), any signed-in user (user), or superusers only.
 REPROSTORE_METRICS_AUTH = env_choice(
-    "REPROSTORE_METRICS_AUTH", "none", ("none", "user", "superuser")
+    "REPROSTORE_METRICS_AUTH", DEFAULTS["REPROSTORE_METRICS_AUTH"], METRICS_AUTH_LEVELS
 )
 
 SECRET_KEY = _secret_key(REPROSTORE_ROOT)

@@ -16,6 +16,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from reprostore.core import gunicorn_conf
+from tests.packets.test_metrics import OUTPACK_SERVER as OUTPACK_SERVER_METRICS
 from tests.support.locks import writes_blocked
 from tests.support.records import record_body
 from tests.support.server import add_users, start_server
@@ -24,16 +25,9 @@ WORKERS = 4
 PASSWORD = "metrics-test-password"
 ROOT_GET = {"endpoint": "/", "method": "GET", "status": "200"}
 
-# outpack_server's metrics: name → (type, label names).
+# outpack_server's metrics, and the process metrics a live server adds to them.
 OUTPACK_SERVER = {
-    "http_requests": ("counter", {"endpoint", "method", "status"}),
-    "http_requests_duration_seconds": ("histogram", {"endpoint", "method", "status"}),
-    "http_requests_in_flight": ("gauge", {"endpoint", "method"}),
-    "outpack_server_metadata_total": ("gauge", set()),
-    "outpack_server_packets_total": ("gauge", set()),
-    "outpack_server_files_total": ("gauge", set()),
-    "outpack_server_file_size_bytes_total": ("gauge", set()),
-    "outpack_server_build_info": ("gauge", {"version", "revision", "rustc"}),
+    **OUTPACK_SERVER_METRICS,
     "process_cpu_seconds": ("counter", set()),
     "process_resident_memory_bytes": ("gauge", set()),
     "process_open_fds": ("gauge", set()),

@@ -9,12 +9,15 @@ from django.conf import settings
 
 # What anonymous clients may do on the outpack API, most permissive first.
 OUTPACK_ANONYMOUS_LEVELS = ("write", "read", "none")
+# Who may read the metrics: anyone, any signed-in user, superusers only.
+METRICS_AUTH_LEVELS = ("none", "user", "superuser")
 
 DEFAULTS = {
     "REPROSTORE_ALLOW_PROJECT_CREATION": True,
     # Secure by default: anonymous callers get only what grants give them. "read" or "write"
     # opens the location to everyone, for a trusted network (docs/packets-access.md).
     "REPROSTORE_OUTPACK_ANONYMOUS": "none",
+    "REPROSTORE_METRICS_AUTH": "none",
     # A pushed packet whose id's time is further ahead of the server's clock than this would be
     # `latest()` until then: refused. Ten minutes is far above the skew of any clock kept by NTP
     # (milliseconds) or left to drift for months, and bounds how long a mistaken push could be

@@ -28,6 +28,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from reprostore.lib.conf import METRICS_AUTH_LEVELS, setting
 from reprostore.lib.env import parse_choice
 from reprostore.lib.http import Forbidden, Unauthorized
 
@@ -47,8 +48,6 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # The namespace of a resolved URL → the `protocol` label.
 PROTOCOLS = {"packets": "outpack", "records": "sumatra", "web": "web", "admin": "admin"}
 
-# Who may read the metrics (REPROSTORE_METRICS_AUTH): anyone, any signed-in user, superusers.
-METRICS_AUTH_LEVELS = ("none", "user", "superuser")
 
 # The metrics objects live in our own registry, not prometheus_client's global one, so that a
 # host project's own metrics (or another library's `http_requests_total`) never collide.
@@ -336,7 +335,7 @@ def children(pid: str) -> list[str]:
 
 def metrics_auth() -> str:
     # Our settings have checked it already; a host project's may not have.
-    level = getattr(settings, "REPROSTORE_METRICS_AUTH", "none")
+    level = setting("REPROSTORE_METRICS_AUTH")
     return parse_choice("REPROSTORE_METRICS_AUTH", level, METRICS_AUTH_LEVELS)
 
 
