@@ -286,6 +286,10 @@ def test_browsing_a_packet_and_downloading_a_file(open_page, site):
     assert download.suggested_filename == "fit.csv"
     assert Path(download.path()).read_bytes() == b"parameter,estimate\nbeta,0.31\ngamma,0.12\n"
     page.get_by_label("Preview plots/fit.png").click()
+    # Wait for the preview's image to arrive: on a busy machine the check ran before it had.
+    page.wait_for_function(
+        "() => { const img = document.querySelector('main img'); return img && img.complete }"
+    )
     image = page.get_by_role("img")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 240
     screenshot(page, "packet-file")
