@@ -439,3 +439,93 @@ def write_packets(root: Path, count: int, seed: int = 5, contents: int = 100) ->
         (outpack / "location" / "local" / packet_id).write_text(json.dumps(entry))
         packets[packet_id] = metadata
     return packets
+
+
+# "Today's code": the server as it was before a change, for baselines measured in the same run
+
+
+# The commit before issue 13's performance work: what `--baseline-revision` runs by default.
+BASELINE_REVISION = "562a1f3"
+
+
+def add_baseline_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baseline-revision",
+        default=BASELINE_REVISION,
+        help=f"git revision whose code is the baseline ('today's code'; {BASELINE_REVISION})",
+    )
+
+
+@contextlib.contextmanager
+def baseline_source(revision: str):
+    """The `src/` tree of `revision`, exported (`git archive`, no work tree or checkout) into a
+    temporary directory; put it first on PYTHONPATH to run that revision's reprostore with this
+    virtualenv's packages."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="reprostore-baseline-") as name:
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", revision, "src"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", name], input=archive, check=True)
+        yield str(Path(name) / "src")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def run_reprostore(
+    *args: str, root: Path, database_url: str, pythonpath: str | None = None
+) -> tuple[float, float, str]:
+    """(wall seconds, CPU seconds of the command, stdout) of `reprostore ARGS` on a store; with
+    `pythonpath`, the reprostore found there (a baseline revision) runs instead."""
+    import resource
+    import subprocess
+
+    env = dict(os.environ, REPROSTORE_ROOT=str(root), REPROSTORE_DATABASE_URL=database_url)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "reprostore", *args], env=env, capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    if done.returncode:
+        raise SystemExit(f"reprostore {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return seconds, cpu, done.stdout
+
+
+def fresh_database(database: str, directory: Path) -> tuple[str, object]:
+    """(URL, drop function) of a new empty database: an SQLite file in `directory`, or a new
+    PostgreSQL database."""
+    if database == "sqlite":
+        path = directory / f"db-{time.monotonic_ns()}.sqlite3"
+        return f"sqlite:///{path}", lambda: [
+            p.unlink(missing_ok=True) for p in path.parent.glob(path.name + "*")
+        ]
+    url = databases.create_postgres_database()
+    return url, lambda: databases.drop_postgres_database(url)
+
+
+def packet_root(directory: Path, count: int, reuse: Path | None = None) -> Path:
+    """An outpack root of `count` packets (`write_packets`): `reuse/root-<count>` when that
+    exists (written by an earlier run with `--roots`), else written into `directory`. Writing a
+    million packets takes 5-20 minutes."""
+    if reuse is not None:
+        directory = reuse
+        if (reuse / f"root-{count}.written").exists():
+            print(f"# reusing {reuse / f'root-{count}'}", flush=True)
+            return reuse / f"root-{count}"
+    root = directory / f"root-{count}"
+    began = time.monotonic()
+    write_packets(root, count)
+    (directory / f"root-{count}.written").touch()
+    print(f"# wrote {count} packets into {root} in {time.monotonic() - began:.0f} s", flush=True)
+    return root

@@ -42,9 +42,22 @@ class Ingest:
 # reprostore over HTTP
 
 
-def ingest_reprostore(database: str, directory: Path, documents, clients: int, workers: int):
-    result = Ingest(common.server_label(database, workers), sent=len(documents))
-    with common.reprostore_server(database, directory, workers) as server:
+def ingest_reprostore(
+    database: str,
+    directory: Path,
+    documents,
+    clients: int,
+    workers: int,
+    baseline: str | None = None,
+):
+    """One server on a fresh store takes the documents; with `baseline` (a source tree, see
+    `common.baseline_source`), the server runs that code: today's code."""
+    label = common.server_label(database, workers)
+    if baseline:
+        label = label[:-1] + ", today's code)"
+    result = Ingest(label, sent=len(documents))
+    environ = {"PYTHONPATH": baseline} if baseline else {}
+    with common.reprostore_server(database, directory, workers, **environ) as server:
         session = client_session()
         for project in sorted({project for project, _ in documents}):
             session.put(f"{server.url}/records/{project}/", data=b"{}", timeout=60)
@@ -215,6 +228,12 @@ def main() -> None:
         help="process counts for sumatra's own store (32,1: the burst, and its best case with "
         "no contention; empty to skip)",
     )
+    parser.add_argument(
+        "--no-today",
+        action="store_true",
+        help="skip the servers of --baseline-revision (today's code)",
+    )
+    common.add_baseline_argument(parser)
     args = common.parse_arguments(parser)
     common.print_header(f"ingest: {args.clients} clients save {args.records} records")
     documents = common.realistic_documents(args.records, args.seed)
@@ -229,14 +248,38 @@ def main() -> None:
                 ingest_sumatra(directory, args.records, args.seed, processes, args.budget)
             )
             report(results[-1:])
-        for database in args.databases:
-            results.append(
-                ingest_reprostore(database, work / database, documents, args.clients, args.workers)
-            )
-            report(results[-1:])
+        with common.baseline_source(args.baseline_revision) as baseline:
+            for database in args.databases:
+                if not args.no_today:
+                    results.append(
+                        ingest_reprostore(
+                            database,
+                            work / f"{database}-today",
+                            documents,
+                            args.clients,
+                            args.workers,
+                            baseline,
+                        )
+                    )
+                    report(results[-1:])
+                results.append(
+                    ingest_reprostore(
+                        database, work / database, documents, args.clients, args.workers
+                    )
+                )
+                report(results[-1:])
     print()
     common.print_load()
     report(results)
+
+
+def cpu_vs_today(result: Ingest, results: list[Ingest]) -> str:
+    """This code's server CPU per record over today's code's, on the same database."""
+    today = result.store[:-1] + ", today's code)"
+    for other in results:
+        if other.store == today and other.acknowledged and result.acknowledged:
+            return common.ratio(result.cpu / result.acknowledged, other.cpu / other.acknowledged)
+    return "-"
 
 
 def report(results: list[Ingest]) -> None:
@@ -253,6 +296,7 @@ def report(results: list[Ingest]) -> None:
             f"{common.median(r.latencies) * 1000:.0f}",
             f"{common.percentile(r.latencies, 0.99) * 1000:.0f}",
             f"{r.cpu / max(r.acknowledged, 1) * 1000:.1f}",
+            cpu_vs_today(r, results),
             *(common.ratio(r.per_second, b.per_second) for b in baselines),
         ]
         for r in results
@@ -269,6 +313,7 @@ def report(results: list[Ingest]) -> None:
             "p50 ms",
             "p99 ms",
             "CPU ms/record",
+            "CPU vs today's code",
             *(f"records/s vs {b.store.split(', ', 1)[1][:-1]}" for b in baselines),
         ],
         rows,

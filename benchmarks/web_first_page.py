@@ -6,7 +6,10 @@
 Creates a store (in a temporary directory unless --root is given), bulk-inserts records with
 realistic documents through the ORM, then requests pages with Django's test client, which runs
 the whole view (session, permission check, count, page query, tags, template) but no network.
-Prints one table: median and slowest time per page, and the number of SQL queries.
+Prints one table: fastest, median and slowest time per page, the number of SQL queries, and
+the median against the baseline's (the first page without parameter columns, as the table was
+before it had them); the three pages issue 15 sets a target for (first page, a parameter sort,
+the plot data) are marked under or OVER 150 ms. Prints the load average before and after.
 """
 
 import argparse
@@ -21,8 +24,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 BATCH = 5000
+TARGET_MS = 150
+RUNNING = 3  # the newest records are still running
 PROJECT = "benchmark"
 
 
@@ -54,14 +60,22 @@ def configure(arguments) -> Path:
     return root
 
 
-def document(number: int, stamp: datetime.datetime, rng: random.Random) -> dict:
-    """A record as `smt run` sends it: parameters, platform, dependencies, output, data."""
+def document(number: int, stamp: datetime.datetime, rng: random.Random, running=False) -> dict:
+    """A record as `smt run` sends it: parameters, platform, dependencies, output, data; a
+    `running` one as its second save leaves it (no duration or output yet)."""
     label = stamp.strftime("%Y%m%d-%H%M%S") + f"-{number:06}"
     n, tau = rng.choice([100, 200, 400, 800]), rng.choice([5.0, 10.0, 20.0])
-    failed = rng.random() < 0.05
-    parameters = {"n": n, "tau_m": tau, "seed": number, "model": "lif"}
+    status = rng.choices(["finished", "failed", "killed"], weights=[94, 5, 1])[0]
+    status = "running" if running else status
+    failed = status != "finished"
+    # A sweep as `smt run --label=parameters` records it: Sumatra adds `sumatra_label`.
+    parameters = {
+        "n": n, "tau_m": tau, "seed": number, "model": rng.choice(["lif", "adex"]),
+        "dt": rng.choice([0.1, 0.05, 0.01]), "g_exc": round(rng.uniform(0.1, 2.0), 3),
+        "stimulus": rng.choice(["poisson", "step", "ramp"]), "sumatra_label": label,
+    }  # fmt: skip
     output = "".join(f"t={t} ms: rate {rng.uniform(1, 50):.2f} Hz\n" for t in range(0, 5000, 200))
-    tags = ["_finished_", "paper"] if number % 100 == 0 else ["_finished_"]
+    tags = [f"_{status}_", "paper"] if number % 100 == 0 else [f"_{status}_"]
     return {
         "label": label,
         "timestamp": stamp.strftime("%Y-%m-%d %H:%M:%S+0000"),
@@ -87,7 +101,7 @@ def document(number: int, stamp: datetime.datetime, rng: random.Random) -> dict:
                          "metadata": {"mimetype": "application/x-hdf", "encoding": None,
                                       "size": rng.randint(10_000, 10_000_000)},
                          "creation": stamp.strftime("%Y-%m-%d %H:%M:%S+0000")}],
-        "tags": ["_failed_"] if failed else tags,
+        "tags": tags,
         "diff": "",
         "user": "Ann Example <ann@example.org>",
         "dependencies": [{"name": name, "path": f"/usr/lib/python3/dist-packages/{name}",
@@ -118,7 +132,12 @@ def fill_store(count: int):
     start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
     for first in range(0, count, BATCH):
         docs = [
-            document(number, start + datetime.timedelta(minutes=17 * number), rng)
+            document(
+                number,
+                start + datetime.timedelta(minutes=17 * number),
+                rng,
+                running=number >= count - RUNNING,
+            )
             for number in range(first, min(first + BATCH, count))
         ]
         with transaction.atomic():
@@ -188,10 +207,10 @@ def count_queries():
     return counter
 
 
-def time_page(client, url: str, repeat: int, limit: float, cold: bool = False):
-    """(fastest, median and slowest ms, SQL statements) of GET `url` as a browser asks for it;
-    None when a request took longer than `limit` seconds. `cold` empties the cache first, as a
-    write to the project does for the tag counts."""
+def time_page(client, url: str, repeat: int, limit: float, cold=False, json=False):
+    """(fastest, median and slowest ms, SQL statements) of GET `url` as a browser asks for it
+    (or a script, for `json`); None when a request took longer than `limit` seconds. `cold`
+    empties the cache first, as a write to the project does for the tag counts."""
     from django.core.cache import cache
     from django.db import connection
 
@@ -201,7 +220,7 @@ def time_page(client, url: str, repeat: int, limit: float, cold: bool = False):
             cache.clear()
         started = time.perf_counter()
         with time_limit(limit), connection.execute_wrapper(counter):
-            response = client.get(url, HTTP_ACCEPT="text/html")
+            response = client.get(url, HTTP_ACCEPT="application/json" if json else "text/html")
         elapsed = time.perf_counter() - started
         if response.status_code != 200 or elapsed > limit:
             return None
@@ -210,23 +229,50 @@ def time_page(client, url: str, repeat: int, limit: float, cold: bool = False):
     return min(timings), statistics.median(timings), max(timings), counter.count // (repeat + 1)
 
 
-def pages(project, last_label: str) -> list[tuple[str, str, bool]]:
-    """(what, URL, cold) for each page timed."""
+class Page(NamedTuple):
+    name: str
+    url: str
+    cold: bool = False  # the cache emptied first, as a write to the project does
+    target: bool = False  # one of the three pages issue 15 wants under TARGET_MS
+    json: bool = False
+
+
+def pages(project, last_label: str) -> list[Page]:
+    """The pages timed. The first is the baseline: the table as it was before it had parameter
+    columns and a status (`?columns=` shows none), which the others are compared with."""
+    from django.urls import NoReverseMatch, reverse
+
     base = f"/records/{project.name}/"
     first = project.records.order_by("timestamp").first().label
     compare = f"/projects/{project.name}/compare/?label={last_label}&label={first}"
-    return [
-        ("project table, first page (newest first)", base, False),
-        ("the same, just after a write (cold tags)", base, True),
-        ("first page sorted by label", base + "?sort=label", False),
-        ("first page sorted by duration", base + "?sort=-duration", False),
-        ("first page of tag 'paper' (1%)", base + "?tags=paper", False),
-        ("page 1,000 (offset 49,950)", base + "?page=1000", False),
-        ("one record", f"{base}{last_label}/", False),
-        ("compare two records", compare, False),
-        ("home (projects with counts)", "/", False),
-        ("search: parameter:n > 300", base + "?q=parameter:n+%3E+300", False),
-    ]
+    listed = [
+        Page("baseline: first page, no parameter columns", base + "?columns="),
+        Page("project table, first page (newest first)", base, target=True),
+        Page("the same, just after a write (cold caches)", base, cold=True),
+        Page("sorted by a number parameter (seed, desc.)", base + "?sort=-parameter:seed",
+             target=True),
+        Page("sorted by a number parameter (g_exc)", base + "?sort=parameter:g_exc"),
+        Page("sorted by a string parameter (stimulus)", base + "?sort=parameter:stimulus"),
+        Page("sorted by g_exc, page 1,000 (offset 49,950)",
+             base + "?sort=parameter:g_exc&page=1000"),
+        Page("sorted by g_exc, tag 'paper' (1%)", base + "?sort=parameter:g_exc&tags=paper"),
+        Page("status filter: failed (5%)", base + "?status=failed"),
+        Page("status filter: running (3 records)", base + "?status=running"),
+        Page("first page sorted by label", base + "?sort=label"),
+        Page("first page sorted by duration", base + "?sort=-duration"),
+        Page("first page of tag 'paper' (1%)", base + "?tags=paper"),
+        Page("page 1,000 (offset 49,950)", base + "?page=1000"),
+        Page("one record", f"{base}{last_label}/"),
+        Page("compare two records", compare),
+        Page("home (projects with counts)", "/"),
+        Page("search: parameter:n > 300", base + "?q=parameter:n+%3E+300"),
+    ]  # fmt: skip
+    try:
+        plot = reverse("web:plot_data", args=[project.name])
+    except NoReverseMatch:
+        return listed  # main() says that the plot data's slot is empty
+    url = plot + "?x=parameter:g_exc&y=duration"
+    return [*listed, Page("plot data: g_exc against duration (JSON)", url, target=True, json=True)]
 
 
 def existing_store(count: int):
@@ -263,15 +309,29 @@ def main() -> None:
     client.force_login(owner)
     last_label = project.records.order_by("-timestamp").first().label
     print(f"\n{arguments.records:,} records, {connection.vendor}, {arguments.repeat} requests each")
-    print(f"{'page':<44} {'fastest':>9} {'median':>9} {'slowest':>9} {'queries':>8}", flush=True)
-    for name, url, cold in pages(project, last_label):
-        timing = time_page(client, url, arguments.repeat, arguments.limit, cold)
+    print(f"load average at the start: {load_average()}")
+    print(f"{'page':<46} {'fastest':>9} {'median':>9} {'slowest':>9} {'queries':>8} {'vs base':>8}")
+    listed, baseline = pages(project, last_label), None
+    for page in listed:
+        timing = time_page(client, page.url, arguments.repeat, arguments.limit, page.cold,
+                           page.json)  # fmt: skip
         if timing is None:
-            print(f"{name:<44} over {arguments.limit:.0f} s: gave up", flush=True)
+            print(f"{page.name:<46} over {arguments.limit:.0f} s or not 200: gave up", flush=True)
             continue
         fastest, median, slowest, queries = timing
+        baseline = baseline or median
         times = " ".join(f"{ms:>6.1f} ms" for ms in (fastest, median, slowest))
-        print(f"{name:<44} {times} {queries:>8}", flush=True)
+        verdict = ("  under" if median < TARGET_MS else "  OVER") if page.target else ""
+        print(f"{page.name:<46} {times} {queries:>8} {median / baseline:>7.2f}x{verdict}",
+              flush=True)  # fmt: skip
+    if not any(page.json for page in listed):
+        print("plot data: SLOT EMPTY, this reprostore has no /projects/<p>/plot/data/ yet")
+    print(f"load average at the end: {load_average()}")
+    print(f"(`under`/`OVER`: a median below or above the target of {TARGET_MS} ms)")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ clients with the records app's JSON, from one route each (`negotiated`).
 from django.urls import include, path
 
 from reprostore.accounts import views as device_api
+from reprostore.lib import provenance
 from reprostore.lib.http import negotiated
 from reprostore.packets import urls as outpack
 from reprostore.packets.urls import misjoined_urlpatterns
@@ -21,18 +22,24 @@ from reprostore.web import access_pages
 from reprostore.web import record_pages as pages
 
 
-def sumatra(name: str, resource: str):
-    """The Sumatra route `name`: JSON for `resource` from the API, or its page."""
-    return negotiated(getattr(api, name), getattr(pages, name), media_types(resource))
+def sumatra(name: str, resource: str, *, with_provenance: bool = False):
+    """The Sumatra route `name`: JSON for `resource` from the API, or its page; with
+    `with_provenance`, W3C PROV from the API too (records/provenance.py)."""
+    offered = media_types(resource) + (provenance.MEDIA_TYPES if with_provenance else ())
+    return negotiated(getattr(api, name), getattr(pages, name), offered)
 
 
 records_urlpatterns = [
     path("", sumatra("project_list", "project-list"), name="project_list"),
-    path("<str:project>/", sumatra("project", "project"), name="project"),
+    path("<str:project>/", sumatra("project", "project", with_provenance=True), name="project"),
     path("<str:project>/last/", sumatra("last_record", "record"), name="last"),
     path("<str:project>/permissions/", sumatra("permissions", "permissions"), name="permissions"),
     path("<str:project>/tag/<str:tag>/", sumatra("tagged", "project"), name="tagged"),
-    path("<str:project>/<str:label>/", sumatra("record", "record"), name="record"),
+    path(
+        "<str:project>/<str:label>/",
+        sumatra("record", "record", with_provenance=True),
+        name="record",
+    ),
 ]
 
 # What pyorderly's `packit` location calls, given the URL `http://host/packit/`: the outpack API

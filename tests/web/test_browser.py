@@ -278,7 +278,8 @@ def test_browsing_a_packet_and_downloading_a_file(open_page, site):
     page.get_by_role("link", name="model-fit").click()
     page.locator("table tbody th a").first.click()
     assert page.get_by_role("heading", level=2, name="Files").is_visible()
-    assert page.get_by_role("link", name=re.compile("incoming-data")).is_visible()
+    uses = page.get_by_role("region", name="Uses")  # the lineage graph links it too
+    assert uses.get_by_role("link", name=re.compile("incoming-data")).is_visible()
     screenshot(page, "packet")
     with page.expect_download() as download_info:
         page.get_by_label("Download fit.csv").click()

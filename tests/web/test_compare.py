@@ -77,3 +77,8 @@ def test_anonymous_visitors_are_asked_to_log_in(client, cast, records):
     response = client.get("/projects/Private/compare/?label=run-a&label=run-b")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=/projects/Private/compare/")
+
+
+def test_the_show_only_differences_link_keeps_every_record(compared):
+    page = compared.content.decode()
+    assert "?label=run-a&amp;label=run-b&amp;show=differences" in page

@@ -48,7 +48,7 @@ def test_it_shows_output_and_diff(client, html, cast):
          stdout_stderr="step 1\nstep 2\n")  # fmt: skip
     client.force_login(cast.reader)
     page = html("/records/Private/with-diff/").content.decode()
-    assert "--- a/main.py\n+++ b/main.py" in page
+    assert '--- a/main.py</span>\n<span class="diff-file">+++ b/main.py' in page
     assert "step 1\nstep 2" in page
 
 

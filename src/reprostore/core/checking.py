@@ -36,7 +36,7 @@ from reprostore.packets.location import LOCAL, entry_names, location_dirs, read_
 from reprostore.packets.metadata import metadata_names, read_stored_metadata
 from reprostore.packets.models import Packet, PacketLocation
 from reprostore.packets.orphans import stored_files
-from reprostore.packets.temporary import STALE_SECONDS, stale_files
+from reprostore.packets.temporary import STALE_SECONDS, stale_cutoff, stale_files
 from reprostore.records import documents
 from reprostore.records.models import Record
 
@@ -81,7 +81,7 @@ def check_store(root, *, hashes: bool = True) -> list[Problem]:
 
 def temporary_files(root) -> list[Problem]:
     problems = []
-    for path, size in stale_files(root, time.time() - STALE_SECONDS):
+    for path, size in stale_files(root, stale_cutoff(root, STALE_SECONDS)):
 
         def remove(path=path):
             path.unlink(missing_ok=True)

@@ -334,6 +334,7 @@ def outpack_paths() -> dict:
                 "parameters": [
                     {"name": "q", "in": "query", "required": True, "schema": QUERY},
                     {"name": "this", "in": "query", "schema": {"type": "string"}},
+                    {"name": "subquery", "in": "query", "schema": {"type": "string"}},
                 ],
             }
         },

@@ -43,6 +43,9 @@ DEFAULTS = {
     # Behind a reverse proxy: trust its X-Forwarded-* headers (settings.py) and take the client's
     # address from the last entry of X-Forwarded-For.
     "REPROSTORE_BEHIND_PROXY": False,
+    # `serve` refuses a SQLite database, or a root, on a network file system (several hosts
+    # could share it; docs/scaling.md); true says this host alone will ever serve the store.
+    "REPROSTORE_SQLITE_ON_NETWORK_FS": False,
 }
 
 

@@ -13,6 +13,8 @@ import ctypes.util
 import threading
 from contextlib import contextmanager
 
+from django.db import connection
+
 from reprostore.lib.http import Unavailable
 
 LARGE_BODY_BYTES = 8 * 1024 * 1024
@@ -37,17 +39,42 @@ def large_body_slot(request):
     if declared_length(request) < LARGE_BODY_BYTES:
         yield
         return
-    if not _slots.acquire(timeout=WAIT_SECONDS):
-        raise Unavailable("The server is busy storing other large requests; try again in a moment")
+    if not _slots.acquire(blocking=False):
+        # Wait without a database connection: with a pool of a few, eight waiting PUTs held
+        # them all, and the request with the slot timed out waiting for one (a 503).
+        if not connection.in_atomic_block:
+            connection.close()
+        if not _slots.acquire(timeout=WAIT_SECONDS):
+            raise Unavailable(
+                "The server is busy storing other large requests; try again in a moment"
+            )
     try:
         yield
     finally:
         _slots.release()
-        give_back_memory()
+        forget_connection_buffers()
+
+
+def forget_connection_buffers() -> None:
+    """Let the PostgreSQL connection that carried a large body go, instead of keeping it.
+
+    libpq keeps a connection's send and receive buffers at the largest message they ever held:
+    each connection that once carried a 60 MB record held 60 MB for the rest of its life (six
+    pooled connections, 360 MB a worker). Large bodies are rare, so their connections are
+    replaced: with a pool, `drain()` closes the connection when it is returned (and renews the
+    idle ones); without one, the connection is closed, and a later query opens a new one.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    if connection.pool is not None:
+        connection.pool.drain()
+    else:
+        connection.close()
 
 
 def give_back_memory() -> None:
-    """Return the memory freed after a large body to the system, where the C library can.
+    """Return the memory freed after a large body to the system, where the C library can
+    (core/request_bodies.py calls it once the request is gone).
 
     glibc keeps freed memory in the arena of the thread that used it: without this, each thread
     that handled a large body held on to its peak (four 30 MB PUTs on four threads left a

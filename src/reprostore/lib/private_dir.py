@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 OWN_DIR = ".reprostore"
@@ -27,10 +28,23 @@ def ensure_own_dir(root: Path) -> Path:
     make_private(own)
     key_file = own / "secret_key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_key(key_file)
+    return own
+
+
+def write_key(key_file: Path) -> None:
+    """A new secret key, unless another process (servers on several hosts starting at once on
+    a new store) wrote one first: written whole to a private temporary file, then linked into
+    place, so that every process reads the one key, never a half-written file."""
+    fd, temp = tempfile.mkstemp(dir=key_file.parent, prefix=".secret_key-")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
-    return own
+        os.link(temp, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temp)
 
 
 def make_private(path: Path) -> None:

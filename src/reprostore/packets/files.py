@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import BadRequest, NotFound
 from .hashing import ALGORITHMS, check_hash, copy_and_hash, hash_file, parse_hash
+from .temporary import hold_while_writing, writer_prefix
 
 
 def file_path(root, hash):
@@ -83,7 +84,8 @@ def put_file(root, hash_text, stream):
         raise BadRequest(no_file_store_message(root), kind="no file store")
     temp_dir = root.files_dir / "tmp"
     temp_dir.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=temp_dir, prefix="upload-")
+    fd, temp = tempfile.mkstemp(dir=temp_dir, prefix=writer_prefix("upload"))
+    hold_while_writing(fd)
     try:
         with os.fdopen(fd, "wb") as f:
             found, _ = copy_and_hash(stream, f, hash.algorithm)

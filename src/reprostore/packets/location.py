@@ -8,7 +8,6 @@ import json
 import os
 import time as clock
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import BadRequest, BrokenRoot
 from .hashing import parse_hash
@@ -36,12 +35,17 @@ def now():
 
 
 def read_entry(path):
-    """Parse one entry file; a bad one names the file (a broken root is not a client error)."""
+    """Parse one entry file; a bad one names the file (a broken root is not a client error).
+
+    A reindex reads a million of these: plain `open` and `os.path`, not pathlib, which cost
+    more than the parsing.
+    """
     try:
-        data = json.loads(Path(path).read_bytes())
+        with open(path, "rb") as file:
+            data = json.loads(file.read())
     except (OSError, ValueError) as e:
         raise BrokenRoot(f"Location file '{path}' is not readable JSON: {e}") from None
-    problem = entry_problem(data, Path(path).name)
+    problem = entry_problem(data, os.path.basename(path))
     if problem:
         raise BrokenRoot(f"Location file '{path}' is invalid: {problem}")
     return LocationEntry(data["packet"], float(data["time"]), data["hash"])

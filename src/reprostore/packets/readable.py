@@ -31,6 +31,12 @@ def location_listing(root, reader: PacketsAccess) -> list[dict]:
     return [entry for entry in listing if entry["packet"] in ids]
 
 
+def location_listing_json(root, reader: PacketsAccess):
+    """`index.location_listing_json` (the listing as chunks of JSON text), narrowed likewise."""
+    packets = None if reader.reads_every_packet else Packet.objects.readable(reader)
+    return index.location_listing_json(root, packets)
+
+
 def packit_listing(root, known_since, reader: PacketsAccess) -> list[dict]:
     listing = index.packit_listing(root, known_since)
     if reader.reads_every_packet:
@@ -104,8 +110,9 @@ def check_file_readable(root, reader: PacketsAccess, hash_text: str) -> None:
         raise NotFound(f"hash '{hash_text}' not found")
 
 
-def search(text, reader: PacketsAccess, *, this=None) -> list[str]:
+def search(text, reader: PacketsAccess, *, this=None, subqueries=None) -> list[str]:
     """The ids the query selects among the packets the caller may read, sorted: `latest()` is
-    the newest of those."""
+    the newest of those, and `usedby`/`uses` follow only those packets' dependencies."""
     packets = Packet.objects.readable(reader)
-    return sorted(select_packets(packets, text, this=this).values_list("id", flat=True))
+    selected = select_packets(packets, text, this=this, subqueries=subqueries)
+    return sorted(selected.values_list("id", flat=True))

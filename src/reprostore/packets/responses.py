@@ -10,7 +10,7 @@ import functools
 import json
 import uuid
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 from reprostore.lib.http import api_view
 
@@ -20,6 +20,40 @@ JSON = "application/json"
 def success(data, *, sort_keys=False):
     body = {"status": "success", "data": data, "errors": None}
     return HttpResponse(json.dumps(body, sort_keys=sort_keys), content_type=JSON)
+
+
+def success_streamed(chunks):
+    """`success(data)` for a list that may be long, given as `chunks` of JSON text (each some
+    items of `data` joined by ", "): the same bytes, sent as the chunks are read.
+
+    Chunks are read before the response is made up to STREAM_ABOVE characters, so that a
+    failure to read (a database that is down) is still answered with the envelope and its
+    status, and a short list goes out whole, with its length, as `success` sends it.
+    """
+    chunks = iter(chunks)
+    head, size = [], 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > STREAM_ABOVE:
+            break
+    else:
+        body = LIST_OPENING + ", ".join(head) + LIST_CLOSING
+        return HttpResponse(body, content_type=JSON)
+
+    def body():
+        yield LIST_OPENING + ", ".join(head)
+        for chunk in chunks:
+            yield ", " + chunk
+        yield LIST_CLOSING
+
+    return StreamingHttpResponse(body(), content_type=JSON)
+
+
+# `success` of a list, around its items, as json.dumps writes it.
+LIST_OPENING, LIST_CLOSING = '{"status": "success", "data": [', '], "errors": null}'
+# Lists whose JSON text is longer than this many characters are streamed.
+STREAM_ABOVE = 1_000_000
 
 
 def failure(error):

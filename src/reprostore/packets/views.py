@@ -14,7 +14,7 @@ from . import operations, readable
 from .bodies import is_bool, is_string_list, json_body, limited_upload
 from .errors import BadRequest, NotFound
 from .grants import require
-from .responses import outpack_api, success
+from .responses import outpack_api, success, success_streamed
 
 GET, POST = ("GET", "HEAD"), ("POST",)
 ANY = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -37,7 +37,8 @@ def checksum(request):
 @outpack_api("/metadata/list", GET)
 def metadata_list(request):
     reader = require(request, Level.READ)
-    return success(readable.location_listing(operations.synced_root(), reader))
+    entries = readable.location_listing_json(operations.synced_root(), reader)
+    return success_streamed(entries)
 
 
 @outpack_api("/packit/metadata", GET)
@@ -123,7 +124,9 @@ def metrics_text(request):
 
 @outpack_api("/query", GET)
 def query(request):
-    """`GET /outpack/query?q=...&this=...`: the query language over HTTP, in the envelope.
+    """`GET /outpack/query?q=...&this=...&subquery=...`: the query language over HTTP, in the
+    envelope, with orderly's extension (`usedby`, `uses`, `{...}`); `subquery` is a JSON object
+    of named subqueries, `{"C": "latest(name == \\"C\\")"}` for `{C}`.
 
     outpack_server has no such route; it answers with the matching ids, sorted.
     """
@@ -132,18 +135,19 @@ def query(request):
     if text is None:
         raise BadRequest("Missing query: pass it as ?q=..., e.g. ?q=latest", kind="invalid query")
     this = parse_this(request.GET.get("this"))
+    subqueries = parse_this(request.GET.get("subquery"), "subquery", '{"C": "latest"}')
     operations.synced_root()
     try:
         with query_time_limit():
-            return success(readable.search(text, reader, this=this))
+            return success(readable.search(text, reader, this=this, subqueries=subqueries))
     except ValueError as error:
         # A failed `single` is the query's fault as much as a syntax error: the same request
         # fails the same way until the packets change, so it is a 400, not a 404 or a 500.
         raise BadRequest(str(error), kind="invalid query") from None
 
 
-def parse_this(text):
-    """The `this` values: a JSON object, or None when not given."""
+def parse_this(text, name="this", example='{"a": 1}'):
+    """The `this` values (or another parameter's): a JSON object, or None when not given."""
     if text is None:
         return None
     try:
@@ -152,7 +156,7 @@ def parse_this(text):
         value = None
     if not isinstance(value, dict):
         raise BadRequest(
-            f"Invalid this '{text}': expected a JSON object such as {{\"a\": 1}}",
+            f"Invalid {name} '{text}': expected a JSON object such as {example}",
             kind="invalid query",
         )
     return value

@@ -95,9 +95,58 @@ class BooleanExpr:
     rhs: "Query"
 
 
+# ---- orderly's extension (the "orderly" and "records-orderly" dialects only) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class UsedBy:
+    """`usedby(inner, depth)`: what the one packet `inner` selects used, to `depth` levels.
+
+    `inner` is a query orderly guarantees to select at most one packet (`latest`, `single`, an
+    `id` test, a subquery of one of those) or a Literal string id. `depth` is a positive number,
+    `inf` when not given.
+    """
+
+    inner: "Query | Literal"
+    depth: float
+
+
+@dataclass(frozen=True, slots=True)
+class Uses:
+    """`uses(inner, depth)`: what used the one packet `inner` selects, to `depth` levels."""
+
+    inner: "Query | Literal"
+    depth: float
+
+
+@dataclass(frozen=True, slots=True)
+class Subquery:
+    """`{inner}`: an anonymous subquery; `inner` is evaluated without `this:` values."""
+
+    inner: "Query"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSubquery:
+    """`{name}`: the subquery of that name, given beside the query."""
+
+    name: str
+
+
 Lookup = LookupId | LookupName | LookupParameter | LookupThis | LookupEnvironment | LookupField
 TestValue = Literal | Lookup
-Query = Latest | Single | Negation | Brackets | Test | BooleanExpr
+Query = (
+    Latest
+    | Single
+    | Negation
+    | Brackets
+    | Test
+    | BooleanExpr
+    | UsedBy
+    | Uses
+    | Subquery
+    | NamedSubquery
+)
 
 Node = Query | TestValue
 

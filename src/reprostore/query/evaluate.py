@@ -11,7 +11,13 @@ condition nested deeper than MAX_SQL_DEPTH is run on its own and replaced by its
 machine-made queries get there.
 
 The same code serves packets and records; a `Table` says where a table keeps the id, the name,
-the parameters and any other lookups (see `packets.py` and `records.py`).
+the parameters, any other lookups and its lineage (see `packets/search.py` and
+`records/search.py`).
+
+orderly's extension (the "orderly" dialects): `usedby(x, depth)` and `uses(x, depth)` become
+`pk IN (WITH RECURSIVE ...)` over the table's lineage edges (query/lineage.py), seeded with the
+SQL of `x`; `{x}` is `x` evaluated without `this:` values, and `{name}` the subquery of that name
+passed to `select`.
 """
 
 import json
@@ -24,8 +30,10 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, Exists, Expression, F, FloatField, Func, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from reprostore.lib.parameters import Kind, as_double
+from reprostore.query import lineage
 from reprostore.query.ast import (
     BooleanExpr,
     BooleanOperator,
@@ -38,12 +46,17 @@ from reprostore.query.ast import (
     LookupName,
     LookupParameter,
     LookupThis,
+    NamedSubquery,
     Negation,
     Single,
+    Subquery,
     Test,
     TestOperator,
+    UsedBy,
+    Uses,
 )
-from reprostore.query.parse import parse, recursion_limit
+from reprostore.query.lineage import DOWN, UP, compiled, distances, reached_sql, values_sql
+from reprostore.query.parse import NOT_SINGLE, ParseError, is_single_valued, parse, recursion_limit
 
 STRING, NUMBER, BOOLEAN = Kind.STRING.value, Kind.NUMBER.value, Kind.BOOLEAN.value
 VALUE_COLUMNS = {STRING: "text", NUMBER: "number", BOOLEAN: "boolean"}
@@ -95,6 +108,28 @@ def parse_search(text: str, dialect: str = "outpack"):
             f"The query is {len(text):,} characters long; at most {MAX_QUERY_LENGTH:,} are allowed"
         )
     return parse(text, dialect=dialect)
+
+
+def parse_subqueries(texts, dialect: str):
+    """orderly's named subqueries, {name: query text} in the order given, parsed: {name: AST}.
+
+    A subquery may use (as `{name}`) only those given before it, so none can refer to itself.
+    """
+    if texts is None:
+        return {}
+    if not isinstance(texts, dict):
+        raise TypeError(f"Subqueries must be a dict of name to query, not {type(texts).__name__}")
+    parsed = {}
+    for name, text in texts.items():
+        if not isinstance(name, str) or not isinstance(text, str):
+            raise ValueError(f"Subquery {name!r}: a name and a query must both be strings")
+        try:
+            parsed[name] = parse_search(text, dialect)
+        except ParseError as error:
+            raise ParseError(
+                f"In subquery '{name}':\n{error}", error.line, error.column, error.reason
+            ) from None
+    return parsed
 
 
 class EvaluationError(ValueError):
@@ -160,10 +195,18 @@ class Table:
     parameters: Any  # (model, owner): the TypedParameter table and its foreign key
     fields: dict = field(default_factory=dict)  # LookupField name -> Column/Timestamp/Rows
     latest_order: Any = None  # connection -> order_by() arguments, greatest first
+    lineage: Any = None  # query.lineage.Edges between the rows' primary keys, if they have any
 
     def parameter(self, name):
         model, owner = self.parameters
         return Rows(model, owner, where=(("name", name),))
+
+    @property
+    def id_fields(self):
+        """The LookupField names that are the id under another name (a record's `label`)."""
+        return tuple(
+            name for name, column in self.fields.items() if column == Column(self.id_column)
+        )
 
 
 # ---- Operands -----------------------------------------------------------------------------
@@ -428,13 +471,18 @@ def micros_to_datetime(micros):
 
 
 class Evaluation:
-    """One query against one universe; built conditions refer to the universe's rows."""
+    """One query against one universe; built conditions refer to the universe's rows.
 
-    def __init__(self, universe, table, this=None):
+    `subqueries` are orderly's named subqueries, {name: AST}, in the order they were given.
+    """
+
+    def __init__(self, universe, table, this=None, subqueries=None):
         self.universe = universe
         self.table = table
         self.this = this
+        self.subqueries = subqueries or {}
         self._has_rows = None
+        self._named = {}
 
     def select(self, node):
         """The universe's rows matching `node`, as a queryset in the universe's order."""
@@ -471,7 +519,74 @@ class Evaluation:
             return self.latest(inner[0]), 1
         if isinstance(node, Single):
             return self.single(self.condition(node.inner)[0]), 1
+        if isinstance(node, UsedBy | Uses):
+            return self.lineage(node)
+        if isinstance(node, Subquery):
+            # orderly evaluates a subquery without the `this:` values of the query around it.
+            return Evaluation(self.universe, self.table, None, self.subqueries).condition(
+                node.inner
+            )
+        if isinstance(node, NamedSubquery):
+            return self.named_subquery(node.name)
         raise TypeError(f"Not a query node: {node!r}")
+
+    # -- orderly's extension
+
+    def named_subquery(self, name):
+        """(condition, depth) of the subquery `name`, built once per query."""
+        if name not in self._named:
+            if name not in self.subqueries:
+                raise EvaluationError(missing_subquery(name, self.subqueries))
+            names = list(self.subqueries)
+            earlier = {n: self.subqueries[n] for n in names[: names.index(name)]}
+            evaluation = Evaluation(self.universe, self.table, None, earlier)
+            self._named[name] = evaluation.condition(self.subqueries[name])
+        return self._named[name]
+
+    def lineage(self, node):
+        """(condition, depth) for `usedby(...)` or `uses(...)`: the rows 1 to `depth` steps from
+        the start along the table's lineage, whose users are in the universe (orderly's rule)."""
+        name = "usedby" if isinstance(node, UsedBy) else "uses"
+        edges = self.table.lineage
+        if edges is None:
+            raise EvaluationError(f"{self.table.noun}s have no lineage for {name}() to follow")
+        connection = connections[self.universe.db]
+        start = node.inner
+        if isinstance(start, Literal):
+            seed, depth = self.literal_seed(start.value, connection), 0
+        else:
+            if isinstance(start, NamedSubquery):
+                definition = self.subqueries.get(start.name)
+                if definition is not None and not is_single_valued(
+                    definition, self.table.id_fields
+                ):
+                    raise EvaluationError(NOT_SINGLE.format(name=name))
+            condition, depth = self.condition(start)
+            if condition is False:
+                return False, 0
+            seed = compiled(self.matching(condition), connection)
+        # The universe's own rows need no test; otherwise only edges of its rows are followed.
+        scope = (
+            compiled(self.universe.order_by(), connection) if self.universe.query.where else None
+        )
+        direction = UP if name == "usedby" else DOWN
+        levels = None if math.isinf(node.depth) else math.ceil(node.depth)
+        if levels is not None and levels > lineage.FEW_LEVELS:
+            # Too far for one query with a depth column (query/lineage.py): found here, in steps.
+            found, _ = distances(connection, edges, direction, seed, scope, levels)
+            return (PkAmong(list(found)) if found else False), 1
+        sql, params = reached_sql(connection, edges, direction, seed, scope, levels)
+        return Q(pk__in=RawSQL(sql, params)), depth + 2
+
+    def literal_seed(self, value, connection):
+        """(sql, params) of the start keys for a literal id: itself where the id is the primary
+        key (so a dependency on a packet the index lacks can be followed down), else the rows
+        with that id."""
+        value = value.replace("\x00", "\ufffd")
+        if self.table.id_column == self.universe.model._meta.pk.name:
+            return values_sql(connection, [value])
+        rows = self.universe.order_by().filter(**{self.table.id_column: value})
+        return compiled(rows, connection)
 
     def flattened(self, condition, depth):
         """The condition, run now and replaced by its ids if its SQL would nest too deeply.
@@ -700,13 +815,27 @@ def query_depth(node):
         current, depth = pending.pop()
         deepest = max(deepest, depth)
         for child in (getattr(current, name, None) for name in ("inner", "lhs", "rhs")):
-            if isinstance(child, Latest | Single | Negation | Brackets | Test | BooleanExpr):
+            if isinstance(child, QUERY_NODES):
                 pending.append((child, depth + 1))
     return deepest
 
 
-def select(universe, table, node, *, this=None):
-    """The rows of `universe` that the query `node` selects; EvaluationError if it fails."""
+QUERY_NODES = (Latest, Single, Negation, Brackets, Test, BooleanExpr, UsedBy, Uses, Subquery)
+
+
+def missing_subquery(name, subqueries):
+    """orderly's message for `{name}` when no subquery has that name."""
+    if subqueries:
+        available = ", ".join(f"'{n}'" for n in sorted(subqueries))
+        return f"Cannot locate subquery named '{name}'. Available subqueries are {available}."
+    return f"Cannot locate subquery named '{name}'. No named subqueries provided."
+
+
+def select(universe, table, node, *, this=None, subqueries=None):
+    """The rows of `universe` that the query `node` selects; EvaluationError if it fails.
+
+    `subqueries` are the named subqueries `{name}` refers to: {name: AST} (`parse_subqueries`).
+    """
     if this is not None and not isinstance(this, dict):
         raise TypeError(f"`this` must be a dict of parameter values, not {type(this).__name__}")
-    return Evaluation(universe, table, this).select(node)
+    return Evaluation(universe, table, this, subqueries).select(node)

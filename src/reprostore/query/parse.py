@@ -8,6 +8,7 @@ named rules failed furthest into the text, and an LALR parser has no such rules 
 
 import contextlib
 import functools
+import math
 import re
 import sys
 import threading
@@ -28,15 +29,24 @@ from reprostore.query.ast import (
     LookupName,
     LookupParameter,
     LookupThis,
+    NamedSubquery,
     Negation,
     Single,
+    Subquery,
     Test,
     TestOperator,
+    UsedBy,
+    Uses,
 )
 
-DIALECTS = ("outpack", "records")
+# "outpack" is the reference's language exactly; "records" adds the bare record lookups;
+# "orderly" adds orderly's usedby/uses/subqueries (orderly.lark), "records-orderly" both.
+DIALECTS = ("outpack", "records", "orderly", "records-orderly")
+RECORDS_DIALECTS = ("records", "records-orderly")
+ORDERLY_DIALECTS = ("orderly", "records-orderly")
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
+ORDERLY_GRAMMAR = Path(__file__).with_name("orderly.lark")
 
 # Kept out of grammar.lark so that the outpack dialect stays exactly the reference's.
 RECORDS_LOOKUPS = "%extend lookup: FIELD -> lookup_field"
@@ -71,13 +81,16 @@ def parse(text, dialect="outpack"):
 
     `dialect="records"` also accepts the bare record lookups `tag`, `reason`, `outcome`,
     `main_file`, `version`, `timestamp`, `label` and `user`, as LookupField nodes.
+    `dialect="orderly"` also accepts orderly's `usedby(x, depth)`, `uses(x, depth)`, `{query}`
+    and `{name}` (UsedBy, Uses, Subquery and NamedSubquery nodes; orderly.lark), and
+    `"records-orderly"` both extensions.
     """
     if not isinstance(text, str):
         raise TypeError(f"A query must be a str, not {type(text).__name__}")
     check_encodable(text)
     try:
         return lark_parser(dialect).parse(text)
-    except (LarkError, UnknownOperator) as error:
+    except (LarkError, UnknownOperator, Misuse) as error:
         raise explain_failure(text, dialect, error) from None
 
 
@@ -96,8 +109,14 @@ def explain_failure(text, dialect, error):
     syntax_error = replay_reference(text, dialect)
     if syntax_error is not None:
         return syntax_error
-    if isinstance(error, UnknownOperator):
+    if isinstance(error, UnknownOperator | Misuse):
         return error.to_parse_error(text)
+    if dialect in ORDERLY_DIALECTS:
+        # The replay of orderly's rules is ours, not a reference's: should it ever accept what
+        # lark refuses, report lark's position rather than fail.
+        position = getattr(error, "pos_in_stream", None)
+        valid = isinstance(position, int) and 0 <= position <= len(text)
+        return parse_error(text, position if valid else len(text), "unexpected input")
     raise AssertionError(f"lark rejects a query that the reference accepts: {text!r}") from error
 
 
@@ -106,9 +125,12 @@ def lark_parser(dialect):
     if dialect not in DIALECTS:
         raise ValueError(f"Unknown query dialect {dialect!r}; expected one of {DIALECTS}")
     grammar = GRAMMAR.read_text(encoding="utf-8")
-    if dialect == "records":
+    if dialect in RECORDS_DIALECTS:
         grammar += f"\n{RECORDS_LOOKUPS}\n"
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=BuildTree())
+    if dialect in ORDERLY_DIALECTS:
+        grammar += "\n" + ORDERLY_GRAMMAR.read_text(encoding="utf-8")
+    tree = BuildTree(id_fields=("label",) if dialect in RECORDS_DIALECTS else ())
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=tree)
 
 
 class UnknownOperator(Exception):
@@ -122,9 +144,57 @@ class UnknownOperator(Exception):
         return parse_error(text, start, reason, end=start + len(self.token))
 
 
+class Misuse(Exception):
+    """A use of orderly's extension that parses but that orderly refuses when it parses it."""
+
+    def __init__(self, token, reason):
+        super().__init__(reason)
+        self.token = token
+        self.reason = reason
+
+    def to_parse_error(self, text):
+        start = self.token.start_pos
+        return parse_error(text, start, self.reason, end=start + len(self.token))
+
+
+# orderly's messages (R/query.R, `query_parse_dependency`).
+NOT_SINGLE = (
+    "{name} must be called on an expression guaranteed to return a single ID. "
+    "Try wrapping expression in `latest` or `single`."
+)
+BAD_DEPTH = (
+    "`depth` argument in '{name}()' must be a positive numeric, set to control the number of "
+    "layers of parents to recurse through when listing dependencies. "
+    "Use `depth = Inf` to search entire dependency tree."
+)
+
+
+def is_single_valued(node, id_fields=()):
+    """orderly's test that a query can select at most one packet: `latest(...)`, `single(...)`,
+    a test with `id` on either side (whatever its operator), or a subquery of one of those.
+    A named subquery is checked when it is evaluated, beside its definition."""
+    while isinstance(node, Subquery):
+        node = node.inner
+    if isinstance(node, Latest | Single | NamedSubquery):
+        return True
+    if isinstance(node, Test):
+        return any(
+            isinstance(side, LookupId) or (isinstance(side, LookupField) and side.name in id_fields)
+            for side in (node.lhs, node.rhs)
+        )
+    return False
+
+
 @v_args(inline=True)
 class BuildTree(Transformer):
-    """Makes the AST nodes while the LALR parser reduces, so deep nesting costs no recursion."""
+    """Makes the AST nodes while the LALR parser reduces, so deep nesting costs no recursion.
+
+    `id_fields` are the LookupField names that count as `id` for orderly's single-value rule.
+    """
+
+    def __init__(self, id_fields=()):
+        super().__init__()
+        self.id_fields = id_fields
 
     def or_(self, lhs, rhs):
         return BooleanExpr(BooleanOperator.Or, lhs, rhs)
@@ -180,6 +250,32 @@ class BuildTree(Transformer):
 
     def lookup_field(self, name):
         return LookupField(str(name))
+
+    # -- orderly's extension
+
+    def lineage(self, keyword, start, depth=None):
+        if not isinstance(start, Literal) and not is_single_valued(start, self.id_fields):
+            raise Misuse(keyword, NOT_SINGLE.format(name=keyword))
+        node = UsedBy if keyword == "usedby" else Uses
+        return node(start, math.inf if depth is None else self.depth_value(keyword, depth))
+
+    def depth_value(self, keyword, token):
+        value = math.inf if token == "Inf" else float(token)
+        if not value > 0:
+            raise Misuse(token, BAD_DEPTH.format(name=keyword))
+        return value
+
+    def depth(self, token):
+        return token
+
+    def id_literal(self, string):
+        return self.string_literal(string)
+
+    def subquery(self, inner):
+        return Subquery(inner)
+
+    def named_subquery(self, token):
+        return NamedSubquery(token[1:-1].strip(" \t\r\n"))
 
 
 # ---- The reference's parser, replayed for its error messages -------------------------------
@@ -263,12 +359,51 @@ SILENT_RULES = {
     "noVariableFuncNames",
     "singleVariableFuncNames",
     "testValue",
+    "lineageFuncNames",
 }
 
-RECORDS_RULES = {
-    **REFERENCE_RULES,
+RECORDS_LOOKUP_RULES = {
     "lookup": choice("lookupPacket", "lookupThis", "lookupEnvironment", "lookupField"),
     "lookupField": terminal("FIELD"),
+}
+
+# orderly.lark in the same notation, for the messages of the extended dialects: no reference
+# to be identical to, but the same kind of message, naming the rules that could come next.
+ORDERLY_EXTENSION_RULES = {
+    "expr": seq(
+        optional("prefix"),
+        choice(
+            "brackets",
+            "lineageFunc",
+            "namedSubquery",
+            "subquery",
+            "singleVariableFunc",
+            "noVariableFunc",
+            "infixExpression",
+        ),
+    ),
+    "lineageFunc": seq(
+        "lineageFuncNames",
+        exactly("("),
+        choice("body", "string"),
+        optional(seq(exactly(","), "depth")),
+        exactly(")"),
+    ),
+    "lineageFuncNames": choice("usedby", "uses"),
+    "usedby": exactly("usedby"),
+    "uses": exactly("uses"),
+    "depth": choice(
+        terminal("DEPTH_VALUE"), seq(exactly("depth"), exactly("="), terminal("DEPTH_VALUE"))
+    ),
+    "namedSubquery": terminal("SUBQUERY_NAME"),
+    "subquery": seq(exactly("{"), "body", exactly("}")),
+}
+
+DIALECT_RULES = {
+    "outpack": REFERENCE_RULES,
+    "records": {**REFERENCE_RULES, **RECORDS_LOOKUP_RULES},
+    "orderly": {**REFERENCE_RULES, **ORDERLY_EXTENSION_RULES},
+    "records-orderly": {**REFERENCE_RULES, **RECORDS_LOOKUP_RULES, **ORDERLY_EXTENSION_RULES},
 }
 
 WHITESPACE = re.compile(r"[ \t\r\n]*")
@@ -282,7 +417,7 @@ recursion_limit_lock = threading.RLock()
 
 def replay_reference(query, dialect):
     """Return the ParseError the reference raises for this text, or None if it parses."""
-    rules = RECORDS_RULES if dialect == "records" else REFERENCE_RULES
+    rules = DIALECT_RULES[dialect]
     replay = PestReplay(query, rules, terminal_patterns(dialect))
     with recursion_limit(FRAMES_PER_LEVEL * query.count("(")):
         if replay.match("query", 0) is not None:

@@ -11,6 +11,7 @@ import functools
 import json
 from importlib import resources
 
+import jsonschema_rs
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -55,6 +56,14 @@ def record_validator() -> Draft202012Validator:
     return Draft202012Validator(record_schema())
 
 
+@functools.cache
+def fast_record_validator():
+    """The record schema compiled by jsonschema-rs (the same draft, 2020-12). jsonschema walks a
+    record in 2-3 ms, a fifth of the server's work on a PUT; this says whether it is valid in
+    a few microseconds. jsonschema still explains a refusal (and has the last word on one)."""
+    return jsonschema_rs.validator_for(record_schema())
+
+
 def parse_json(body: bytes, what: str):
     """A client's JSON document; 400 saying what is wrong (see lib/client_json.py)."""
     try:
@@ -90,9 +99,10 @@ def check_record(document, label: str) -> dict:
     """`document` if the Sumatra client can read it back; otherwise BadRequest naming the field."""
     if not isinstance(document, dict):
         raise BadRequest("A record must be a JSON object")
-    error = best_match(record_validator().iter_errors(document))
-    if error is not None:
-        raise BadRequest(schema_problem(error))
+    if not fast_record_validator().is_valid(document):
+        error = best_match(record_validator().iter_errors(document))
+        if error is not None:
+            raise BadRequest(schema_problem(error))
     if document["label"] != label:
         raise BadRequest(
             f"The record's label '{document['label']}' differs from the URL's '{label}'"

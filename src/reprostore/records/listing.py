@@ -1,5 +1,8 @@
 """Reading Sumatra records for listings, newest first, without loading a whole project."""
 
+import json
+import re
+from itertools import islice
 from urllib.parse import quote
 
 from django.db.models import Exists, F, Max, OuterRef
@@ -10,10 +13,34 @@ from reprostore.records.models import Project, Record, RecordTag
 # Characters a label or project id may keep literally in a URL path (the client sends colons,
 # dots and dashes as they are).
 PATH_SAFE = ":@!$&'()*+,;="
+# A name made of these alone is its own path part: `quote` keeps ASCII letters, digits, "_.-~"
+# and PATH_SAFE as they are. Labels are mostly such names (dates and digits), and matching is
+# a fraction of the cost of quoting.
+UNQUOTED = re.compile(r"[A-Za-z0-9_.~:@!$&'()*+,;=-]*")
+# Record URLs written per chunk of a streamed listing.
+LISTING_BATCH = 2000
 
 
 def path_part(name: str) -> str:
-    return quote(name, safe=PATH_SAFE)
+    return name if UNQUOTED.fullmatch(name) else quote(name, safe=PATH_SAFE)
+
+
+def project_json(data: dict, records, base: str):
+    """The project document `data` with a "records" list of the URL of each of `records`
+    (`base` + label + "/"), as chunks of JSON text: the bytes `json.dumps` writes for the
+    document, with the URLs joined by ",". Labels are read and written a batch at a time, so
+    that a project of a million records never sits in memory at once.
+    """
+    yield json.dumps(data)[:-1] + ', "records": ['
+    # A quoted label holds nothing JSON escapes, so a URL's JSON text is that of `base`, the
+    # label and a slash; and `json.dumps` writes no more than ASCII.
+    opening = json.dumps(base)[:-1]
+    labels = records.values_list("label", flat=True).iterator(chunk_size=LISTING_BATCH)
+    separator = ""
+    while batch := list(islice(labels, LISTING_BATCH)):
+        yield separator + ",".join([f'{opening}{path_part(label)}/"' for label in batch])
+        separator = ","
+    yield "]}"
 
 
 def parse_tags(value: str | None) -> list[str]:

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 
 from reprostore.accounts.access import Level
-from reprostore.lib.parameters import TypedParameter
+from reprostore.lib.parameters import Kind, TypedParameter
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -105,6 +106,15 @@ class RecordTag(models.Model):
         return self.name
 
 
+# How many characters of a text parameter its sort index holds.
+SORT_PREFIX = 100
+# The sort index holds the rows of these kinds (all of them). The records table's sort says so
+# in its query; the search, which tests `kind IN (string, number, boolean)` in a correlated
+# EXISTS per record, never does, so SQLite cannot pick this index for it: one that starts with
+# the name makes it scan every row of that name for every record (see `record_parameter_lookup`).
+SORT_INDEX_KINDS = sorted(Kind.values)
+
+
 class RecordParameter(TypedParameter):
     # Queries test parameters with a correlated EXISTS per record. An index that starts with the
     # name tempts SQLite (without statistics) to scan every row of that name for every record,
@@ -114,7 +124,51 @@ class RecordParameter(TypedParameter):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["record", "name"], name="record_parameter_lookup")]
+        indexes = [
+            models.Index(fields=["record", "name"], name="record_parameter_lookup"),
+            # The records table sorts by one parameter a kind at a time (web/parameter_columns.py)
+            # and walks this index in order, reading only the rows of the page shown. Text is
+            # indexed by its first characters: PostgreSQL refuses index entries over 2,704 bytes.
+            # On PostgreSQL that text has COLLATE "C" (migration 0006 writes each database's SQL).
+            models.Index(
+                "name",
+                "kind",
+                "number",
+                "boolean",
+                Substr("text", 1, SORT_PREFIX),
+                "record",
+                name="record_parameter_sort",
+                condition=models.Q(kind__in=SORT_INDEX_KINDS),
+            ),  # fmt: skip
+        ]
+
+
+class RecordData(models.Model):
+    """One file a record read (`input_data`) or wrote (`output_data`), by its digest: where one
+    record's input has the digest of another's output in the same project, the second produced
+    what the first read. The lineage queries (records/lineage.py) follow these rows."""
+
+    class Role(models.TextChoices):
+        INPUT = "input"
+        OUTPUT = "output"
+
+    # The (record, role) index below serves the foreign key too.
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="data_rows", db_index=False
+    )
+    role = models.CharField(max_length=6, choices=Role.choices)
+    path = models.TextField()
+    digest = models.TextField()
+
+    class Meta:
+        indexes = [
+            # Lineage joins an input's digest with outputs of the same digest, and back.
+            models.Index(fields=["digest", "role"], name="record_data_digest"),
+            models.Index(fields=["record", "role"], name="record_data_by_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.record} {self.role} {self.path}"
 
 
 class Revision(models.Model):
@@ -125,6 +179,10 @@ class Revision(models.Model):
         UPDATE = "update"
         FROZEN_UPDATE = "frozen-update", "update of a finished record (provenance kept)"
         DELETE = "delete"
+        # Changes made on the pages (records/operations.py `do_edit_record`, `do_tag_records`):
+        # only reason, outcome and tags, as smtweb allows.
+        EDIT = "edit", "edit on the record page (reason, outcome, tags)"
+        TAG = "tag", "tags changed with other records on the project page"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="revisions")
     record = models.ForeignKey(

@@ -6,9 +6,10 @@ from django.db import IntegrityError, transaction
 
 from reprostore.accounts import access
 from reprostore.accounts.access import Level
-from reprostore.lib.http import BadRequest, NotFound
+from reprostore.lib.http import BadRequest, Conflict, NotFound
 from reprostore.lib.parameters import typed_value
 from reprostore.records import documents
+from reprostore.records.lineage import replace_data
 from reprostore.records.models import (
     Project,
     ProjectPermission,
@@ -142,8 +143,11 @@ def _save_record(user, project, label, document, sent: str) -> bool:
         setattr(record, field, value)
     record.body = stored
     record.save()
-    replace_tags(record, document["tags"])
-    replace_parameters(record, document["parameters"])
+    # A record just created has no rows to replace: not deleting them saves a statement each.
+    created = action == Revision.Action.CREATE
+    replace_tags(record, document["tags"], created=created)
+    replace_parameters(record, document["parameters"], created=created)
+    replace_data(record, document)
     Revision.objects.create(
         project=project,
         record=record,
@@ -155,15 +159,17 @@ def _save_record(user, project, label, document, sent: str) -> bool:
     return action == Revision.Action.CREATE
 
 
-def replace_tags(record: Record, tags: list[str]) -> None:
-    RecordTag.objects.filter(record=record).delete()
+def replace_tags(record: Record, tags: list[str], created: bool = False) -> None:
+    if not created:
+        RecordTag.objects.filter(record=record).delete()
     RecordTag.objects.bulk_create(
         RecordTag(record=record, name=documents.db_text(tag)) for tag in sorted(set(tags))
     )
 
 
-def replace_parameters(record: Record, parameters: dict) -> None:
-    RecordParameter.objects.filter(record=record).delete()
+def replace_parameters(record: Record, parameters: dict, created: bool = False) -> None:
+    if not created:
+        RecordParameter.objects.filter(record=record).delete()
     RecordParameter.objects.bulk_create(
         RecordParameter(record=record, name=documents.db_text(name), **typed_value(value))
         for name, value in documents.parameter_values(parameters).items()
@@ -188,6 +194,130 @@ def do_delete_tagged(user, project: Project, tag: str) -> int:
         )
         _delete(user, records)
         return len(records)
+
+
+# Corrections on the pages, as Sumatra's smtweb allows them: a record's reason, outcome and tags
+# (and tags of several records at once). Nothing else of the document changes, so a finished
+# record's provenance stays frozen; status tags belong to `smt run` and stay as they are, so a
+# record never becomes finished, or stops being so, here. Each change is kept as a Revision.
+
+MAX_RECORDS_TAGGED = 500
+
+
+def do_edit_record(
+    user, project: Project, label: str, *, reason: str, outcome: str, tags: list[str], seen=None
+) -> list[str]:
+    """Set the record's reason, outcome and tags (its status tags are kept); the fields that
+    changed, none when nothing did (then nothing is written).
+
+    `seen` is the id of the newest revision the editor was shown: when the record has changed
+    since, Conflict, rather than silently undoing that change.
+    """
+    check_plain_tags(tags)
+    with transaction.atomic():
+        record = _locked_record(project, label)
+        if seen is not None and newest_revision_id(record) != seen:
+            raise Conflict(
+                f"Record '{label}' changed while you were editing it; "
+                "reload the page to see the change, then make yours again"
+            )
+        document = documents.load_stored(record.body)
+        stored_tags = document.get("tags") or []
+        wanted = unique(tags)
+        new_tags = [tag for tag in stored_tags if tag in documents.FINAL_TAGS or tag in wanted]
+        new_tags += [tag for tag in wanted if tag not in new_tags]
+        changes = {"reason": reason, "outcome": outcome, "tags": new_tags}
+        before = {"reason": document.get("reason") or "", "outcome": document.get("outcome") or ""}
+        before["tags"] = stored_tags
+        changed = [key for key, value in changes.items() if before[key] != value]
+        if changed:
+            document.update({key: changes[key] for key in changed})
+            _write_correction(user, record, document, Revision.Action.EDIT)
+        return changed
+
+
+def do_tag_records(
+    user, project: Project, labels: list[str], *, add: list[str], remove: list[str]
+) -> int:
+    """Add tags to and remove tags from each of the records `labels`; how many changed."""
+    add, remove, labels = unique(add), unique(remove), unique(labels)
+    check_plain_tags(add + remove)
+    if both := [tag for tag in add if tag in remove]:
+        raise BadRequest(f"The tag '{both[0]}' is both to add and to remove; choose one")
+    if len(labels) > MAX_RECORDS_TAGGED:
+        raise BadRequest(f"Tag at most {MAX_RECORDS_TAGGED} records at once, not {len(labels)}")
+    with transaction.atomic():
+        records = list(
+            Record.objects.select_for_update()
+            .filter(project=project, label__in=labels)
+            .order_by("id")
+        )
+        missing = sorted(set(labels) - {record.label for record in records})
+        if missing:
+            raise NotFound(f"Record '{missing[0]}' does not exist in project '{project.name}'")
+        changed = 0
+        for record in records:
+            document = documents.load_stored(record.body)
+            stored_tags = document.get("tags") or []
+            new_tags = [tag for tag in stored_tags if tag not in remove]
+            new_tags += [tag for tag in add if tag not in new_tags]
+            if new_tags != stored_tags:
+                document["tags"] = new_tags
+                _write_correction(user, record, document, Revision.Action.TAG)
+                changed += 1
+        return changed
+
+
+def check_plain_tags(tags: list[str]) -> None:
+    for tag in tags:
+        if not tag:
+            raise BadRequest("A tag can't be empty")
+        if tag in documents.FINAL_TAGS:
+            raise BadRequest(
+                f"'{tag}' is a status tag: `smt run` sets it when a run ends, and it can't be "
+                "added or removed here"
+            )
+
+
+def unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _locked_record(project: Project, label: str) -> Record:
+    record = Record.objects.select_for_update().filter(project=project, label=label).first()
+    if record is None:
+        raise NotFound(f"Record '{label}' does not exist in project '{project.name}'")
+    return record
+
+
+def newest_revision_id(record: Record) -> int | None:
+    """The newest revision of the record's label: what an editor saw, to notice a later change."""
+    return (
+        Revision.objects.filter(project_id=record.project_id, label=record.label)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _write_correction(user, record: Record, document: dict, action: str) -> None:
+    """Store an edited document as the record's body (so the API returns the edit), its
+    columns and tags, and keep it as a revision."""
+    documents.check_record(document, record.label)
+    body = json.dumps(document)
+    for field, value in documents.columns(document).items():
+        setattr(record, field, value)
+    record.body = body
+    record.save()
+    replace_tags(record, document["tags"])
+    Revision.objects.create(
+        project_id=record.project_id,
+        record=record,
+        label=record.label,
+        action=action,
+        user=_user_or_none(user),
+        body=body,
+    )
 
 
 def _delete(user, records: list[Record]) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from django.http import HttpResponse
 
+from reprostore.lib import provenance
 from reprostore.lib.http import NotAcceptable, api_view
 
 JSON = "application/json"
@@ -49,13 +50,21 @@ def raw_query_value(request, name: str) -> str | None:
     return None
 
 
-def chosen_media(request, resource: str) -> str:
-    """The JSON media type to answer with (from `?format=` or Accept), or NotAcceptable."""
+def chosen_media(request, resource: str, *, with_provenance: bool = False) -> str:
+    """The JSON media type to answer with (from `?format=` or Accept), or NotAcceptable.
+
+    `with_provenance`: the resource is also offered as W3C PROV (records and projects), after
+    its JSON, so that `*/*` and clients naming no type still get the JSON.
+    """
     offered = media_types(resource)
+    if with_provenance:
+        offered += provenance.MEDIA_TYPES
     wanted = raw_query_value(request, "format")
     if wanted is not None:
         wanted = wanted.replace(" ", "+")
         by_name = {"json": JSON} | {media.split("sumatra.")[1]: media for media in offered[:2]}
+        if with_provenance:
+            by_name |= {name: format.media_type for name, format in provenance.FORMATS.items()}
         if wanted not in by_name:
             raise NotAcceptable(
                 f"Unknown format '{wanted}': use one of {', '.join(sorted(by_name | {'html': 1}))}"
@@ -67,6 +76,11 @@ def chosen_media(request, resource: str) -> str:
     if media is None:
         raise NotAcceptable(
             f"Cannot answer with any of '{request.headers['Accept']}': "
-            "this resource is JSON or HTML"
+            f"this resource is {'JSON, W3C PROV' if with_provenance else 'JSON'} or HTML"
         )
     return media
+
+
+def provenance_format(media: str) -> provenance.Format | None:
+    """The PROV format `media` (from chosen_media) is, or None for the Sumatra JSON."""
+    return provenance.BY_MEDIA_TYPE.get(media)

@@ -18,13 +18,30 @@
 `latest(x)` is the record in x with the greatest timestamp, then the greatest label: the most
 recent run, as `smt list` sorts, because labels need not be time stamps. `single(x)` fails with
 `Query found N records, but expected exactly one`.
+
+orderly's extension works on records too (dialect "records-orderly"): `usedby(x, depth)` is the
+records whose output files record x read, and theirs, to `depth` levels; `uses(x, depth)` the
+records that read x's output files, and so on (a file is known by its digest; records/lineage.py).
+`x` must select one record: `latest(...)`, `single(...)`, an `id`/`label` test or a label string.
 """
 
 from django.db.models import F
 from django.db.models.functions import Collate
 
-from reprostore.query.evaluate import Column, Rows, Table, Timestamp, parse_search, select
+from reprostore.query.evaluate import (
+    Column,
+    Rows,
+    Table,
+    Timestamp,
+    parse_search,
+    parse_subqueries,
+    select,
+)
+from reprostore.records.lineage import RECORD_EDGES
 from reprostore.records.models import RecordParameter, RecordTag
+
+# The records' lookups with orderly's extension; "records" is without the extension.
+DIALECT = "records-orderly"
 
 BYTE_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
 
@@ -51,12 +68,17 @@ RECORDS = Table(
         "tag": Rows(RecordTag, "record", kind_column=None, value_column="name"),
     },
     latest_order=newest_record_order,
+    lineage=RECORD_EDGES,
 )
 
 
-def select_records(records, text, *, this=None):
+def select_records(records, text, *, this=None, subqueries=None, dialect=DIALECT):
     """The records of the queryset `records` that the query `text` selects, in its order.
 
+    `records` should be one project's: lineage follows only the records in it.
+    `subqueries` are orderly's named subqueries, {name: query text}, for `{name}`.
     Raises ValueError (a ParseError or EvaluationError) with a message for the person asking.
     """
-    return select(records, RECORDS, parse_search(text, "records"), this=this)
+    node = parse_search(text, dialect)
+    named = parse_subqueries(subqueries, dialect)
+    return select(records, RECORDS, node, this=this, subqueries=named)

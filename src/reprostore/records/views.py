@@ -11,17 +11,26 @@ from django.urls import reverse
 
 from reprostore.accounts import access
 from reprostore.accounts.access import Level
+from reprostore.lib import provenance as prov_formats
 from reprostore.lib.http import BadRequest, NotFound, Unauthorized, UnsupportedMediaType
 from reprostore.lib.large_bodies import large_body_slot
 from reprostore.query.limits import selected
-from reprostore.records import listing, operations
+from reprostore.records import listing, operations, provenance
 from reprostore.records.documents import parse_json
 from reprostore.records.forms import GrantForm
 from reprostore.records.models import Project, ProjectPermission
-from reprostore.records.protocol import chosen_media, raw_query_value, sumatra_api
+from reprostore.records.protocol import (
+    chosen_media,
+    provenance_format,
+    raw_query_value,
+    sumatra_api,
+)
 from reprostore.records.search import select_records
 
-LISTING_CHUNK = 2000
+# A project's PROV is built in memory by the `prov` library, holding up the server process all
+# the while: a thousand records took 8 s to build, and 3 s more to write as PROV-JSON or 22 s as
+# PROV-O (rdflib), on the development machine (docs/api.md, "Exporting provenance").
+MAX_EXPORTED_RECORDS = 1000
 
 
 def json_response(data, media: str, status: int = 200) -> HttpResponse:
@@ -66,16 +75,32 @@ def project(request, project):
         info = operations.project_info(request.body)
         _, created = operations.do_put_project(request.user, project, info)
         return HttpResponse("Created" if created else "", status=201 if created else 200)
-    media = chosen_media(request, "project")
+    media = chosen_media(request, "project", with_provenance=True)
     found, level = get_project(request.user, project, Level.READ)
     tags_value = raw_query_value(request, "tags")
     records = listing.records_of(found, listing.parse_tags(tags_value))
     query = raw_query_value(request, "q")
     if query:
         records = select_by_query(found, records, query)
+    if export := provenance_format(media):
+        return project_provenance(request, found, records, export)
     return stream_project(
         request, project_document(request.user, found, tags_value, level), records, media
     )
+
+
+def project_provenance(request, project, records, export) -> HttpResponse:
+    """The records (all, or those `?tags=` or `?q=` select) as W3C PROV, up to a size the
+    server builds in seconds; the command line exports any number."""
+    count = records.count()
+    if count > MAX_EXPORTED_RECORDS:
+        raise BadRequest(
+            f"Project '{project.name}' has {count} records to export, more than the "
+            f"{MAX_EXPORTED_RECORDS} the server exports at once: choose some with ?tags= or "
+            f"?q=, or run `reprostore export prov --project {project.name}` on the server"
+        )
+    document = provenance.project_document(project, records_url(request), records)
+    return prov_formats.response(document, export, project.name)
 
 
 def select_by_query(project, records, query: str):
@@ -109,15 +134,8 @@ def stream_project(request, data: dict, records, media: str) -> StreamingHttpRes
     """The project document with its record URLs, written as the rows arrive: a project of
     100,000 records never sits in memory at once."""
     base = request.build_absolute_uri(reverse("records:project", args=[data["id"]]))
-
-    def chunks():
-        yield json.dumps(data)[:-1] + ', "records": ['
-        labels = records.values_list("label", flat=True).iterator(chunk_size=LISTING_CHUNK)
-        for position, label in enumerate(labels):
-            yield ("," if position else "") + json.dumps(f"{base}{listing.path_part(label)}/")
-        yield "]}"
-
-    return StreamingHttpResponse(chunks(), content_type=f"{media}; charset=utf-8")
+    chunks = listing.project_json(data, records, base)
+    return StreamingHttpResponse(chunks, content_type=f"{media}; charset=utf-8")
 
 
 @sumatra_api("GET", "PUT", "DELETE", name="record")
@@ -131,9 +149,18 @@ def record(request, project, label):
         found, _ = get_project(request.user, project, Level.WRITE)
         operations.do_delete_record(request.user, found, label)
         return HttpResponse(status=204)
-    media = chosen_media(request, "record")
+    media = chosen_media(request, "record", with_provenance=True)
     found, _ = get_project(request.user, project, Level.READ)
-    return record_response(found, found.records.filter(label=label).first(), media)
+    record = found.records.filter(label=label).first()
+    if (export := provenance_format(media)) and record is not None:
+        document = provenance.record_document(found, record, records_url(request))
+        return prov_formats.response(document, export, f"{found.name}-{label}")
+    return record_response(found, record, media)
+
+
+def records_url(request) -> str:
+    """Where the Sumatra resources are, absolute: the namespace of their PROV identifiers."""
+    return request.build_absolute_uri(reverse("records:project_list"))
 
 
 def record_response(project, found, media: str) -> HttpResponse:

@@ -5,7 +5,7 @@ import csv
 import mimetypes
 import posixpath
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from reprostore.lib.http import HttpError
 from reprostore.packets import operations
@@ -69,12 +69,17 @@ def is_available(root, hash_text: str) -> bool:
         return False
 
 
-def files_of(root, packet: Packet) -> list[dict]:
+def files_of(root, packet: Packet, roles: dict | None = None) -> list[dict]:
+    """The packet's files; with `roles` ({path: (artefact, role)}, see file_roles), each marked
+    with the artefact it belongs to and the part it plays."""
+    roles = roles or {}
     return [
         {
             "file": packet_file,
             "preview": preview_kind(packet_file.path),
             "available": is_available(root, packet_file.hash),
+            "artefact": roles.get(packet_file.path, (None, None))[0],
+            "role": roles.get(packet_file.path, (None, None))[1],
         }
         for packet_file in packet.files.order_by("path")
     ]
@@ -137,14 +142,126 @@ def metadata_of(root, packet: Packet) -> dict | None:
 def packet_view(root, packet: Packet, reader) -> dict:
     metadata = metadata_of(root, packet)
     git = (metadata or {}).get("git")
+    uses = dependencies_of(packet, metadata, reader)
+    files = files_of(root, packet, file_roles(packet, uses))
     return {
-        "files": files_of(root, packet),
-        "uses": dependencies_of(packet, metadata, reader),
+        "description": description_of(packet),
+        "files": files,
+        "artefact_files": [entry for entry in files if entry["artefact"] is not None],
+        "other_files": [entry for entry in files if entry["artefact"] is None],
+        "uses": uses,
         "used_by": users_of(packet, reader),
         "locations": PacketLocation.objects.filter(packet=packet.id).order_by("location"),
         "git": git if isinstance(git, dict) else None,
         "parameters": sorted((packet.parameters or {}).items()),
+        "previous": previous_of(packet),
     }
+
+
+def previous_of(packet: Packet) -> Packet | None:
+    """The packet of the same name that ran before this one (readable if this one is: read
+    grants are per name), to compare with."""
+    started = packet.time_start
+    earlier = Q(time_start__lt=started) | Q(time_start=started, id__lt=packet.id)
+    same_name = Packet.objects.filter(name=packet.name).filter(earlier)
+    return same_name.order_by("-time_start", "-id").only("id", "name").first()
+
+
+# What orderly's `custom.orderly.role` entries call a file, as the pages say it. pyorderly writes
+# "orderly" for the entry script; orderly (R) the others.
+ROLE_NAMES = {
+    "orderly": "script",
+    "script": "script",
+    "orderly_yml": "orderly.yml",
+    "source": "source",
+    "resource": "resource",
+    "shared": "shared resource",
+    "readme": "readme",
+    "dependency": "from a dependency",
+}
+
+
+def orderly_metadata(packet: Packet) -> dict:
+    """What orderly wrote under `custom.orderly` (description, artefacts, file roles), or {}.
+
+    Metadata comes from clients, so every part is checked for its shape before it is shown."""
+    custom = packet.custom if isinstance(packet.custom, dict) else {}
+    orderly = custom.get("orderly")
+    return orderly if isinstance(orderly, dict) else {}
+
+
+def text_or_none(value) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def description_of(packet: Packet) -> dict | None:
+    """orderly's description of the report: `display` (a friendly name), `long` (a sentence or
+    two) and `custom` (fields of the author's choosing); None when it says nothing."""
+    description = orderly_metadata(packet).get("description")
+    if not isinstance(description, dict):
+        return None
+    custom = description.get("custom")
+    fields = sorted(custom.items()) if isinstance(custom, dict) else []
+    found = {
+        "display": text_or_none(description.get("display")),
+        "long": text_or_none(description.get("long")),
+        "fields": fields,
+    }
+    return found if found["display"] or found["long"] or fields else None
+
+
+def display_name(packet: Packet) -> str | None:
+    description = description_of(packet)
+    return description["display"] if description else None
+
+
+def with_display_names(packets) -> list[Packet]:
+    """The packets, each with its `display_name` (or None) for the lists."""
+    packets = list(packets)
+    for packet in packets:
+        packet.display_name = display_name(packet)
+    return packets
+
+
+def artefacts_of(packet: Packet) -> list[dict]:
+    """The artefacts the report declared: [{"description", "paths"}]. orderly (R) writes
+    `{description, paths}`, pyorderly `{name, files}`."""
+    artefacts = orderly_metadata(packet).get("artefacts")
+    found = []
+    for entry in artefacts if isinstance(artefacts, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        paths = entry.get("paths", entry.get("files"))
+        paths = [paths] if isinstance(paths, str) else paths
+        if not isinstance(paths, list):
+            continue
+        described = text_or_none(entry.get("description")) or text_or_none(entry.get("name"))
+        found.append(
+            {"description": described or "", "paths": [p for p in paths if isinstance(p, str)]}
+        )
+    return found
+
+
+def file_roles(packet: Packet, uses: list[dict]) -> dict:
+    """{path: (artefact description or None, role or None)} for the packet's files: the
+    artefacts it declared, what orderly says each other file is, and the files it took from
+    the packets it uses (`uses`, as dependencies_of gives them)."""
+    roles = {}
+    entries = orderly_metadata(packet).get("role")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            role = entry.get("role")
+            roles[entry["path"]] = ROLE_NAMES.get(role, role if isinstance(role, str) else None)
+    for dependency in uses:
+        source = dependency["name"] or dependency["id"]
+        for pair in dependency["files"]:
+            if isinstance(pair.get("here"), str):
+                roles[pair["here"]] = f"from {source}"
+    marked = {path: (None, role) for path, role in roles.items()}
+    for artefact in artefacts_of(packet):
+        for path in artefact["paths"]:
+            marked[path] = (artefact["description"], "artefact")
+    return marked
 
 
 def file_path_on_disk(root, packet_file: PacketFile):

@@ -5,8 +5,7 @@ The site's URL configuration pairs each with its JSON view in records/views.py: 
 """
 
 from django.db.models import Count
-from django.shortcuts import render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 
 from reprostore.accounts.access import Level, at_least
 from reprostore.lib.http import NotFound, Unauthorized
@@ -15,21 +14,12 @@ from reprostore.records.documents import load_stored
 from reprostore.records.models import Project
 from reprostore.records.protocol import raw_query_value
 from reprostore.records.views import permissions_document, project_document
-from reprostore.web import paging, search
+from reprostore.web import lineage, paging, parameter_columns, record_editing, search
 from reprostore.web import record_display as display
 from reprostore.web.access import project_for_page, web_page
 
 # Captured output and diffs can be many megabytes; the page shows this much of each.
 LONG_TEXT_SHOWN = 500_000
-COLUMN_HEADINGS = [
-    ("label", "Label"),
-    ("timestamp", "Timestamp"),
-    ("reason", "Reason"),
-    ("outcome", "Outcome"),
-    ("duration", "Duration"),
-    ("main_file", "Main file"),
-    ("version", "Version"),
-]
 
 
 @web_page
@@ -61,39 +51,39 @@ def tagged(request, project, tag):
 
 
 def project_page(request, project, level, data, records):
-    """The project's records: narrowed by the query, sorted and paged on the server."""
+    """The project's records: narrowed by the query and the status, sorted and paged on the
+    server, with the parameter columns chosen."""
+    one_value = parameter_columns.one_columns_value(request)
+    if one_value is not None:
+        return redirect(one_value)
     query = request.GET.get("q", "").strip()
-    records, search_message = search.search_records(records, query)
-    sort = display.sort_key(request.GET.get("sort"))
-    page = paging.page_of(request, display.table_records(display.sorted_records(records, sort)))
-    project_url = reverse("records:project", args=[project.name])
+    records, searched = search.find_records(records, query)
+    tags = display.project_tags(project)
     context = {
         "project": project,
         "data": data,
-        "page": page,
-        "rows": display.table_rows(page.object_list, project_url),
-        "sort": sort,
-        "columns": COLUMN_HEADINGS,
+        **display.records_table(request, project, records, tags),
         "query": query,
-        "search_message": search_message,
+        "search": searched,
         "active_tags": listing.parse_tags(data.get("tags")),
-        "tags": display.project_tags(project),
+        "tags": tags,
         "page_sizes": paging.PAGE_SIZES,
         "is_admin": at_least(level, Level.ADMIN),
+        "may_write": at_least(level, Level.WRITE),
     }
     return render(request, "web/records/project_detail.html", context)
 
 
 @web_page
 def record(request, project, label):
-    found, _ = project_for_page(request, project)
-    return record_page(request, found, found.records.filter(label=label).first())
+    found, level = project_for_page(request, project)
+    return record_page(request, found, found.records.filter(label=label).first(), level)
 
 
 @web_page
 def last_record(request, project):
-    found, _ = project_for_page(request, project)
-    return record_page(request, found, listing.records_of(found).first())
+    found, level = project_for_page(request, project)
+    return record_page(request, found, listing.records_of(found).first(), level)
 
 
 def shortened(text) -> tuple[str, bool]:
@@ -101,7 +91,7 @@ def shortened(text) -> tuple[str, bool]:
     return text[:LONG_TEXT_SHOWN], len(text) > LONG_TEXT_SHOWN
 
 
-def record_page(request, project, record):
+def record_page(request, project, record, level=None):
     if record is None:
         raise NotFound(f"No such record in project '{project.name}'")
     document = load_stored(record.body)
@@ -118,6 +108,8 @@ def record_page(request, project, record):
         "diff_cut": diff_cut,
         "history": display.revision_history(record),
         "repeats_here": repeats_here(project, document),
+        "lineage": lineage.record_graph(record, *lineage.depths_of(request)),
+        "edit": record_editing.edit_context(record, document, level),
     }
     return render(request, "web/records/record_detail.html", context)
 

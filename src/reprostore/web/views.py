@@ -21,7 +21,7 @@ from reprostore.records.documents import load_stored
 from reprostore.records.forms import GrantForm, RevokeForm, VisibilityForm
 from reprostore.records.listing import projects_with_last_update
 from reprostore.records.models import Project
-from reprostore.web import comparison, paging, search
+from reprostore.web import comparison, lineage, packet_comparison, paging, search
 from reprostore.web import packet_display as display
 from reprostore.web.access import can_read_packets, packets_reader, project_for_page, web_page
 
@@ -63,7 +63,8 @@ def compare(request, project):
     if missing:
         raise Http404(f"No record '{missing[0]}' in project '{found.name}'")
     records = [by_label[label] for label in labels]
-    sections = comparison.compare([load_stored(record.body) for record in records])
+    documents = [load_stored(record.body) for record in records]
+    sections = comparison.compare(documents)
     only_differences = request.GET.get("show") == "differences"
     if only_differences:
         sections = comparison.only_differences(sections)
@@ -72,6 +73,7 @@ def compare(request, project):
         "records": records,
         "sections": sections,
         "only_differences": only_differences,
+        "changes": comparison.uncommitted_changes(labels, documents),
     }
     return render(request, "web/compare.html", context)
 
@@ -121,19 +123,20 @@ def packet_index(request, name=None):
     query = request.GET.get("q", "").strip()
     packets = Packet.objects.readable(reader)
     packets = packets if name is None else packets.filter(name=name)
-    packets, search_message = search.search_packets(packets, query)
+    packets, searched = search.find_packets(packets, query)
     if name is None and not query:
         page = paging.page_of(request, display.groups(packets))
     else:
         page = paging.page_of(request, display.newest_packets(packets))
         if name is not None and page.paginator.count == 0 and not query:
             raise Http404(f"No packets called '{name}'")
+        page.object_list = display.with_display_names(page.object_list)
     context = {
         "name": name,
         "page": page,
         "grouped": name is None and not query,
         "query": query,
-        "search_message": search_message,
+        "search": searched,
         "has_root": root is not None,
         "may_administer": at_least(reader.level, Level.ADMIN),
         "page_sizes": paging.PAGE_SIZES,
@@ -152,7 +155,39 @@ def packet_detail(request, name, packet_id):
     root = display.served_root_or_none()
     packet = get_packet(reader, name, packet_id)
     context = {"packet": packet, **display.packet_view(root, packet, reader)}
+    context["lineage"] = lineage.packet_graph(packet, reader, *lineage.depths_of(request))
     return render(request, "web/packets/detail.html", context)
+
+
+@web_page
+def packet_compare(request):
+    """Packets side by side: `?id=…&id=…`, 2 to 8 of them, any names."""
+    reader = packets_reader(request)
+    root = display.served_root_or_none()
+    ids = list(dict.fromkeys(request.GET.getlist("id")))
+    low, high = packet_comparison.MIN_PACKETS, packet_comparison.MAX_PACKETS
+    if not low <= len(ids) <= high:
+        messages.error(
+            request, f"Choose between {low} and {high} packets to compare (you chose {len(ids)})."
+        )
+        return redirect(packet_list_of(reader, ids))
+    packets = packet_comparison.packets_to_compare(reader, ids)
+    sections = packet_comparison.compare(root, packets, reader)
+    only_differences = request.GET.get("show") == "differences"
+    context = {
+        "packets": packets,
+        "sections": comparison.only_differences(sections) if only_differences else sections,
+        "files": packet_comparison.file_summary(sections),
+        "only_differences": only_differences,
+        "toggle_url": packet_comparison.query(ids, differences=not only_differences),
+    }
+    return render(request, "web/packets/compare.html", context)
+
+
+def packet_list_of(reader, ids) -> str:
+    """Where to choose again: the list of the first chosen packet's name, or every name."""
+    name = Packet.objects.readable(reader).filter(id__in=ids[:1]).values_list("name", flat=True)
+    return reverse("web:packet_group", args=[name[0]]) if name else reverse("web:packets")
 
 
 def packet_file_on_disk(request, name, packet_id, path):

@@ -32,21 +32,23 @@ def query_url(context, **changes):
     Changing the sort, the page size or the search goes back to page 1.
     """
     request = context["request"]
-    values = {}
-    for key in request.GET:
-        values[key] = (
-            raw_query_value(request, key) if key in RAW_PARAMETERS else request.GET.get(key)
-        )
+    # A repeated parameter (compare's `label=a&label=b`) keeps all its values.
+    values = {
+        key: [raw_query_value(request, key)] if key in RAW_PARAMETERS else request.GET.getlist(key)
+        for key in request.GET
+    }
     if "page" not in changes:
         values.pop("page", None)
     for key, value in changes.items():
         if value is None or value == "":
             values.pop(key, None)
         else:
-            values[key] = str(value)
+            values[key] = [str(value)]
     if not values:
         return "?"
-    pairs = (f"{quote(key)}={quote(value, safe=',:')}" for key, value in values.items())
+    pairs = (
+        f"{quote(key)}={quote(value, safe=',:')}" for key, many in values.items() for value in many
+    )
     return "?" + "&".join(pairs)
 
 

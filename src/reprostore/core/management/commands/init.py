@@ -40,7 +40,7 @@ class Command(BaseCommand):
             help="hash algorithm of the outpack root (default sha256)",
         )
         parser.add_argument(
-            "--demo", action="store_true", help="also load the demo records and users"
+            "--demo", action="store_true", help="also load the demo records, packets and users"
         )
 
     def handle(self, *args, **options):

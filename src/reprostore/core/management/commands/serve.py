@@ -4,7 +4,13 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reprostore.core.store import StoreError, migrate_database, prepare_to_serve
+from reprostore.core.store import (
+    StoreError,
+    check_database_placement,
+    migrate_database,
+    prepare_to_serve,
+    sqlite_path,
+)
 
 # gevent workers give each connection a greenlet: clients that are idle, or that send a request
 # a byte at a time, cost a little memory and no thread, so they can't stall the server. Threads
@@ -54,6 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         root = settings.REPROSTORE_ROOT
         try:
+            check_database_placement(root, sqlite_path())
             description = prepare_to_serve(root)
         except StoreError as error:
             raise CommandError(str(error)) from error

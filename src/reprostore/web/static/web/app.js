@@ -7,10 +7,11 @@ function setUpCompare() {
   const help = document.getElementById("compare-help");
   if (!button || !help) return;
   const boxes = Array.from(document.querySelectorAll('input[type="checkbox"][form="compare-form"]'));
+  const noun = button.dataset.noun || "records";
   function update() {
     const ticked = boxes.filter((box) => box.checked).length;
     button.disabled = ticked < 2;
-    if (ticked === 0) help.textContent = "Tick two or more records.";
+    if (ticked === 0) help.textContent = "Tick two or more " + noun + ".";
     else if (ticked === 1) help.textContent = "1 ticked; tick one more.";
     else help.textContent = ticked + " ticked.";
   }

@@ -2,11 +2,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from reprostore.records.demo_data import do_load_demo
+from reprostore.core.demo import do_load_demo
 
 
 class Command(BaseCommand):
-    help = "Create a store (if needed) and load Sumatra's demo records and users into it."
+    help = (
+        "Create a store (if needed) and load the demo into it: Sumatra's demo records and users, "
+        "a parameter sweep and a pipeline of packets."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("root", nargs="?", help="directory of the store (default: --root)")
