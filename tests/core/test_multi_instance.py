@@ -406,6 +406,32 @@ def test_tag_counts_and_plots_follow_writes_through_another_instance(cluster):
     assert plotted(second) == ["run-2"]
 
 
+@pytest.mark.sqlite
+def test_two_servers_on_one_host_share_a_sqlite_store(tmp_path):
+    """On one host SQLite is shared by processes (a server's workers are); two servers too."""
+    cluster = Cluster(tmp_path / "store", None, instances=2, workers=1)
+    try:
+        add_users(cluster.servers[0], {"alice": PASSWORD}, grants=[("alice", "Local", "admin")])
+        cluster.command("grant", "alice", "--packets", "write")
+        first, second = cluster.servers
+        packet_id = new_packet_id()
+        assert push_by_hand(first.url, "alice", packet_id).status_code == 200
+        assert packet_id in listed(second)
+        put = requests.put(
+            f"{second.url}/records/Local/run-1/",
+            json=record_document("run-1"),
+            headers={**JSON, **basic("alice")},
+            timeout=60,
+        )
+        assert put.status_code == 201
+        got = requests.get(
+            f"{first.url}/records/Local/run-1/", headers={**JSON, **basic("alice")}, timeout=60
+        )
+        assert got.status_code == 200 and got.json()["label"] == "run-1"
+    finally:
+        cluster.stop()
+
+
 # One store, stale views of its directories: what a sync on another host may see.
 
 

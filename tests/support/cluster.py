@@ -70,8 +70,8 @@ server {{
 
     # Every outpack POST is safe to send twice (non_idempotent): /file/<hash> and
     # /packet/<hash> are named by the hash of their body and store it once (a second copy is
-    # checked and dropped, the first write of metadata wins), and /packets/missing,
-    # /files/missing and /query only read. Files may be up to REPROSTORE_OUTPACK_MAX_FILE.
+    # checked and dropped, the first write of metadata wins), and /packets/missing and
+    # /files/missing only read. Files may be up to REPROSTORE_OUTPACK_MAX_FILE.
     location /outpack/ {{
         client_max_body_size 10g;
         proxy_next_upstream error timeout non_idempotent;
