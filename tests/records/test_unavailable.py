@@ -2,6 +2,7 @@
 without being stored."""
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -100,5 +101,11 @@ if databases.test_database() == "postgres":
         finally:
             with psycopg.connect(admin, autocommit=True) as connection:
                 connection.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        assert put_record(server, "up-again").status_code == 201
+        # The workers' pools reconnect by themselves, with psycopg-pool's backoff: until they
+        # have, a write is told to try again (503), never refused otherwise.
+        deadline = time.monotonic() + 60
+        while (status := put_record(server, "up-again").status_code) == 503:
+            assert time.monotonic() < deadline, "the store did not come back within 60 s"
+            time.sleep(0.5)
+        assert status == 201
         assert "down" not in stored_labels(server)
