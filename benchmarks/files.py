@@ -1,15 +1,21 @@
 """Files: upload and download of a 1 GB file through /outpack/file/<hash>.
 
 Baseline: nginx (Debian's package) on loopback serving the same file (GET) and taking it with
-the DAV module (PUT), the practical limit of HTTP on this machine. Both report MB/s and the peak
-resident memory of the server's processes, sampled every 50 ms from /proc.
+the DAV module (PUT), the practical limit of HTTP on this machine. Both report MB/s (the median
+of --repeat transfers) and the peak resident memory of the server's processes, sampled every
+50 ms from /proc.
 
-    python benchmarks/files.py [--size-mb 1024] [--databases sqlite,postgres]
+Every transfer starts after `sync`: a gigabyte written by the previous one is otherwise still
+being written back to the disk, and the kernel slows the next writer down to the disk's speed,
+so that whoever went second would be charged for whoever went first.
+
+    python benchmarks/files.py [--size-mb 1024] [--repeat 3] [--databases sqlite,postgres]
 """
 
 import hashlib
 import os
 import shutil
+import statistics
 import subprocess
 import threading
 import time
@@ -82,6 +88,7 @@ def make_file(path: Path, megabytes: int) -> str:
 
 
 def upload(session, url: str, path: Path, method: str, pids_of) -> tuple[float, MemoryPeak]:
+    os.sync()
     with MemoryPeak(pids_of) as memory, path.open("rb") as body:
         began = time.perf_counter()
         response = session.request(method, url, data=body, timeout=3600)
@@ -92,6 +99,7 @@ def upload(session, url: str, path: Path, method: str, pids_of) -> tuple[float, 
 
 
 def download(session, url: str, size: int, pids_of) -> tuple[float, MemoryPeak]:
+    os.sync()
     with MemoryPeak(pids_of) as memory:
         began = time.perf_counter()
         received = 0
@@ -103,6 +111,18 @@ def download(session, url: str, size: int, pids_of) -> tuple[float, MemoryPeak]:
     if received != size:
         raise SystemExit(f"GET {url} gave {received} bytes, expected {size}")
     return seconds, memory
+
+
+def median_of(repeat: int, transfer, before=None) -> tuple[float, MemoryPeak]:
+    """The median time of `repeat` runs of `transfer` and the largest memory peak among them."""
+    times, peaks = [], []
+    for _ in range(repeat):
+        if before:
+            before()
+        seconds, memory = transfer()
+        times.append(seconds)
+        peaks.append(memory)
+    return statistics.median(times), max(peaks, key=lambda memory: memory.total)
 
 
 def row(server: str, what: str, size: int, seconds: float, memory: MemoryPeak, base=None):
@@ -118,7 +138,7 @@ def row(server: str, what: str, size: int, seconds: float, memory: MemoryPeak, b
     ], rate
 
 
-def measure_nginx(work: Path, path: Path, rows: list) -> tuple[float, float]:
+def measure_nginx(work: Path, path: Path, repeat: int, rows: list) -> tuple[float, float]:
     (work / "www").mkdir(parents=True)
     os.link(path, work / "www" / "big.bin")
     port = common.free_port()
@@ -134,10 +154,14 @@ def measure_nginx(work: Path, path: Path, rows: list) -> tuple[float, float]:
         pids_of = lambda: common.process_tree(process.pid)  # noqa: E731
         size = path.stat().st_size
         session = requests.Session()
-        seconds, memory = upload(session, url + "/upload/big.bin", path, "PUT", pids_of)
+        seconds, memory = median_of(
+            repeat, lambda: upload(session, url + "/upload/big.bin", path, "PUT", pids_of)
+        )
         result, up = row("nginx", "upload (PUT)", size, seconds, memory)
         rows.append(result)
-        seconds, memory = download(session, url + "/big.bin", size, pids_of)
+        seconds, memory = median_of(
+            repeat, lambda: download(session, url + "/big.bin", size, pids_of)
+        )
         result, down = row("nginx", "download (GET)", size, seconds, memory)
         rows.append(result)
         return up, down
@@ -159,23 +183,30 @@ def wait_for(url: str, process, timeout: float = 30) -> None:
     raise SystemExit(f"nginx did not answer at {url}")
 
 
-def measure_reprostore(database, work, path, file_hash, workers, rows, base_up, base_down):
-    with common.reprostore_server(database, work, workers) as server:
+def measure_reprostore(database, work, path, file_hash, args, rows, base_up, base_down):
+    with common.reprostore_server(database, work, args.workers) as server:
         session = requests.Session()
         session.auth = (common.USER, common.PASSWORD)
         url = f"{server.url}/outpack/file/{file_hash}"
         pids_of = lambda: common.worker_pids(server)  # noqa: E731
         size = path.stat().st_size
-        name = common.server_label(database, workers)
-        seconds, memory = upload(session, url, path, "POST", pids_of)
+        name = common.server_label(database, args.workers)
+        algorithm, value = file_hash.split(":")
+        stored = server.root / ".outpack" / "files" / algorithm / value[:2] / value[2:]
+        seconds, memory = median_of(
+            args.repeat,
+            lambda: upload(session, url, path, "POST", pids_of),
+            before=lambda: stored.unlink(missing_ok=True),  # each upload stores the file anew
+        )
         rows.append(row(name, "upload (POST)", size, seconds, memory, base_up)[0])
-        seconds, memory = download(session, url, size, pids_of)
+        seconds, memory = median_of(args.repeat, lambda: download(session, url, size, pids_of))
         rows.append(row(name, "download (GET)", size, seconds, memory, base_down)[0])
 
 
 def main() -> None:
     parser = common.argument_parser(__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="file size in MiB (1024)")
+    parser.add_argument("--repeat", type=int, default=3, help="transfers of each kind (3)")
     args = common.parse_arguments(parser)
     if not shutil.which("nginx"):
         raise SystemExit("nginx is not installed: apt-get install -y nginx")
@@ -184,11 +215,9 @@ def main() -> None:
     with common.work_directory(args.keep, "files-") as work:
         path = work / "big.bin"
         file_hash = make_file(path, args.size_mb)
-        up, down = measure_nginx(work / "nginx", path, rows)
+        up, down = measure_nginx(work / "nginx", path, args.repeat, rows)
         for database in args.databases:
-            measure_reprostore(
-                database, work / database, path, file_hash, args.workers, rows, up, down
-            )
+            measure_reprostore(database, work / database, path, file_hash, args, rows, up, down)
     print()
     common.print_load()
     common.print_table(

@@ -113,6 +113,7 @@ def test_serve_runs_gevent_workers_that_close_each_connection_and_share_a_pool()
     assert pairs["--worker-class"] == "gevent"
     assert pairs["--worker-connections"] == "1000"
     assert pairs["--keep-alive"] == "0"  # httplib2 does not retry a connection closed under it
+    assert "--no-sendfile" in argv  # gevent's sendfile sends 8 KB at a time (lib/http.py)
     assert pairs["--config"] == "python:reprostore.core.gunicorn_conf"  # /metrics of all workers
     assert Command().server_environ(options)["REPROSTORE_DB_POOL"] == "6"
 

@@ -20,6 +20,7 @@ from django.db import (
     InternalError,
     OperationalError,
 )
+from django.http import FileResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
@@ -289,3 +290,17 @@ def wants_html(request, offered=("application/json",)) -> bool:
     if not request.headers.get("Accept", "").strip():
         return False
     return request.get_preferred_type([*offered, "text/html"]) == "text/html"
+
+
+# A downloaded file goes out in blocks of this size. `serve`'s gevent workers have no
+# cooperative sendfile (gevent's `socket.sendfile` is a loop of 8 KB reads and sends: 1 GB took
+# 1.7-2 s), so `serve` turns gunicorn's sendfile off for them and gunicorn writes the file
+# wrapper's blocks instead; Django's default block is 4 KB.
+FILE_BLOCK_BYTES = 1024 * 1024
+
+
+def file_response(file, **kwargs) -> FileResponse:
+    """Django's FileResponse for `file`, sent in blocks of FILE_BLOCK_BYTES."""
+    response = FileResponse(file, **kwargs)
+    response.block_size = FILE_BLOCK_BYTES
+    return response

@@ -2,11 +2,12 @@
 in `operations.py` (or in `readable.py`, which narrows an answer to what the caller may read)
 and renders; `responses.outpack_api` turns raised errors into the envelope."""
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 
 from reprostore.accounts.access import Level
 from reprostore.lib import client_json, metrics
 from reprostore.lib.conf import setting
+from reprostore.lib.http import file_response
 from reprostore.lib.large_bodies import large_body_slot
 from reprostore.query.limits import query_time_limit
 
@@ -97,7 +98,7 @@ def file(request, hash):
     root = operations.served_root()
     readable.check_file_readable(root, reader, hash)
     path = operations.file_to_download(root, hash)
-    return FileResponse(
+    return file_response(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=True,
         filename=hash,

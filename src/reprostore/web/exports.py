@@ -3,10 +3,10 @@
 packet is missing, as on the page.
 """
 
-from django.http import FileResponse
 from django.urls import reverse
 
 from reprostore.lib import provenance as formats
+from reprostore.lib.http import file_response
 from reprostore.packets import crate, operations, provenance
 from reprostore.packets.provenance import PacketLinks
 from reprostore.web import packet_display as display
@@ -46,7 +46,7 @@ def packet_crate(request, name, packet_id):
     root = operations.synced_root()
     packet = get_packet(reader, name, packet_id)
     spooled = crate.spooled_crate(root, packet, reader, request_links(request))
-    return FileResponse(
+    return file_response(
         spooled,
         as_attachment=True,
         filename=crate.crate_name(packet),

@@ -8,13 +8,13 @@ import posixpath
 
 from django.contrib import messages
 from django.db.models import Count, Max
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from reprostore.accounts.access import GrantRefused, Level, at_least
-from reprostore.lib.http import HttpError
+from reprostore.lib.http import HttpError, file_response
 from reprostore.packets.models import Packet
 from reprostore.records import operations
 from reprostore.records.documents import load_stored
@@ -229,7 +229,7 @@ def packet_download(request, name, packet_id, path):
         raise Http404(f"This server does not hold the file '{path}'")
     image = display.preview_kind(path) == "image"
     inline = request.GET.get("inline") == "1" and image
-    response = FileResponse(
+    response = file_response(
         open(on_disk, "rb"),  # noqa: SIM115 - FileResponse closes it when the download ends
         as_attachment=not inline,
         filename=posixpath.basename(path),

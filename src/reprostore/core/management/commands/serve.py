@@ -89,7 +89,9 @@ class Command(BaseCommand):
             "--worker-class",
             options["worker_class"],
             *(
-                ["--worker-connections", str(options["connections"])]
+                # gevent's socket.sendfile is a loop of 8 KB sends, slower than gunicorn writing
+                # the file in the large blocks the views ask for (lib/http.py file_response).
+                ["--worker-connections", str(options["connections"]), "--no-sendfile"]
                 if options["worker_class"] == "gevent"
                 else ["--threads", str(options["threads"])]
             ),
