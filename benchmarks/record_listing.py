@@ -25,6 +25,8 @@ import requests
 from metadata_list import PeakMemory
 
 PROJECT = "big"
+# The last records migration before the covering index that this code's listing reads.
+TODAYS_INDEX = "0006"
 ACCEPT = {"Accept": "application/json"}
 
 # Run with `reprostore shell -c`: the rows a PUT writes, a few thousand records per statement.
@@ -138,10 +140,18 @@ def main() -> None:
                 if database == "postgres":
                     common.analyze_postgres(SimpleNamespace(database_url=url))
                 results = {}
-                for label, environ in (
-                    ("today's code", {"PYTHONPATH": baseline}),
-                    ("this code", {}),
+                for label, environ, records_migration in (
+                    ("today's code", {"PYTHONPATH": baseline}, TODAYS_INDEX),
+                    ("this code", {}, None),
                 ):
+                    # Each server runs on its own code's indexes: today's code on the database
+                    # as it was before the covering index (records 0007).
+                    migrate = (
+                        ("migrate", "records", records_migration)
+                        if records_migration
+                        else ("migrate",)
+                    )
+                    common.run_reprostore(*migrate, root=work / "store", database_url=url)
                     server = common.LiveServer(
                         work / "store", url, workers=args.workers, extra_env=environ
                     )

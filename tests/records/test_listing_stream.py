@@ -115,3 +115,22 @@ def test_an_empty_project_lists_as_before(client, cast):
 @given(st.text())
 def test_a_path_part_is_what_quote_makes(name):
     assert listing.path_part(name) == quote(name, safe=listing.PATH_SAFE)
+
+
+def test_the_labels_are_read_from_the_index_alone(project):
+    """The listing's query is answered from `record_newest_label` without reading the table's
+    rows (on PostgreSQL, an index-only scan once the planner may not sort or scan the table:
+    a test's few rows would otherwise be read whole)."""
+    from django.db import connection
+
+    labels = listing.records_of(project).values_list("label", flat=True)
+    if connection.vendor == "sqlite":
+        plan = labels.explain()
+        assert "USING COVERING INDEX record_newest_label" in plan, plan
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = labels.explain()
+        assert "Index Only Scan" in plan and "record_newest_label" in plan, plan
