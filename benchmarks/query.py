@@ -125,7 +125,8 @@ def build_index(count, seed):
     from django.db import transaction
 
     from reprostore.lib.parameters import typed_value
-    from reprostore.packets.index import PACKET_COLUMNS, PARAMETER_COLUMNS, insert_rows
+    from reprostore.lib.rows import insert_rows
+    from reprostore.packets.index import PACKET_COLUMNS, PARAMETER_COLUMNS
     from reprostore.packets.models import Packet, PacketParameter
 
     packets = generate(count, seed)

@@ -14,6 +14,7 @@ from django.core.cache import cache
 
 from reprostore.accounts import throttle
 from reprostore.accounts.tokens import user_of_token
+from reprostore.lib.rows import first_instance
 
 # Django hashes passwords with ~1,000,000 PBKDF2 rounds (about 0.3 s of CPU). httplib2 and
 # requests send Basic credentials with every request, and one `smt run` makes five PUTs, so a
@@ -54,7 +55,7 @@ def remembered_user(key: str, username: str):
     if entry is None:
         return None
     pk, remembered_name, password_hash = entry
-    user = get_user_model()._default_manager.filter(pk=pk, is_active=True).first()
+    user = first_instance(get_user_model(), pk=pk, is_active=True)
     if (
         user is None
         or user.password != password_hash

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -74,12 +75,36 @@ def refuse(request, who: str, seconds: float):
     raise Throttled(request.credentials_refusal.message)
 
 
+def limit_reached(address: str, limit: int) -> bool:
+    """Whether `limit` sign-ins failed from `address` within the window.
+
+    Every request with credentials asks this, so it is one lookup in the (address, at) index
+    written as SQL: built by the ORM the same query cost ten times as much (0.29 ms against
+    0.03 ms; a sixth of a record PUT's CPU with the connection it opened).
+    """
+    connection = connections[LoginFailure.objects.db]
+    quote = connection.ops.quote_name
+    columns = {
+        field: quote(LoginFailure._meta.get_field(field).column) for field in ("address", "at")
+    }
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - window())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {quote(LoginFailure._meta.db_table)} "
+            f"WHERE {columns['address']} = %s AND {columns['at']} >= %s LIMIT 1 OFFSET %s",
+            [connection.ops.adapt_ipaddressfield_value(address), since, limit - 1],
+        )
+        return cursor.fetchone() is not None
+
+
 def check_address(request) -> None:
     """Raise Throttled if too many sign-ins failed from the request's address."""
     if request is None:
         return
-    failures = LoginFailure.objects.filter(address=client_address(request))
-    seconds = seconds_locked(failures, setting("REPROSTORE_LOGIN_FAILURES_PER_ADDRESS"))
+    address, limit = client_address(request), setting("REPROSTORE_LOGIN_FAILURES_PER_ADDRESS")
+    if not limit_reached(address, limit):
+        return
+    seconds = seconds_locked(LoginFailure.objects.filter(address=address), limit)
     if seconds > 0:
         refuse(request, "from your address", seconds)
 

@@ -22,6 +22,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Q
 
 from reprostore.lib.parameters import typed_value
+from reprostore.lib.rows import insert_rows
 
 from .errors import BrokenRoot
 from .hashing import hash_bytes
@@ -343,31 +344,6 @@ LOCATION_COLUMNS = ("location", "packet", "time", "hash", "listing_json")
 
 def add_location_entry(location, entry):
     insert_location_rows([location_row(location, entry)])
-
-
-def insert_rows(model, fields, rows, placeholders=None):
-    """INSERT rows of column values, a few hundred per statement.
-
-    Django's `bulk_create` builds a model instance per row and prepares each value through its
-    field, which cost more than the database's own work here (a third of a reindex).
-    """
-    if not rows:
-        return
-    connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    row_sql = "(" + ", ".join(placeholders or ["%s"] * len(fields)) + ")"
-    most = connection.features.max_query_params or 65535  # None: PostgreSQL's own limit
-    per_statement = max(1, min(500, most // len(fields)))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = ", ".join([row_sql] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}",
-                [value for row in chunk for value in row],
-            )
 
 
 def reindex(root, progress=no_progress, readers=0):

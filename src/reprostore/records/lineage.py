@@ -6,6 +6,7 @@ project wrote *used* that record. The digests are indexed in RecordData rows (ke
 
 from django.db import connections
 
+from reprostore.lib.rows import insert_rows
 from reprostore.query.lineage import Edges, compiled, walk_edges
 from reprostore.records.models import Record, RecordData
 
@@ -40,13 +41,13 @@ def data_rows(document: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def replace_data(record: Record, document: dict) -> None:
-    """Index the digests of `document` (as stored) for `record`, replacing what was there."""
-    RecordData.objects.filter(record=record).delete()
-    RecordData.objects.bulk_create(
-        RecordData(record=record, role=role, path=path, digest=digest)
-        for role, path, digest in data_rows(document)
-    )
+def replace_data(record: Record, document: dict, created: bool = False) -> None:
+    """Index the digests of `document` (as stored) for `record`, replacing what was there
+    (a record just `created` has nothing to replace)."""
+    if not created:
+        RecordData.objects.filter(record=record).delete()
+    rows = [(record.pk, role.value, path, digest) for role, path, digest in data_rows(document)]
+    insert_rows(RecordData, ("record", "role", "path", "digest"), rows)
 
 
 def lineage_edges(

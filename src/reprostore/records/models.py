@@ -4,6 +4,7 @@ from django.db.models.functions import Substr
 
 from reprostore.accounts.access import Level
 from reprostore.lib.parameters import Kind, TypedParameter
+from reprostore.lib.rows import first_instance
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -45,11 +46,8 @@ class Project(models.Model):
 
     def granted_level(self, user) -> str | None:
         """The level granted to `user` here (for the access policy), or None."""
-        return (
-            ProjectPermission.objects.filter(project=self, user=user)
-            .values_list("level", flat=True)
-            .first()
-        )
+        grant = first_instance(ProjectPermission, project=self.pk, user=user.pk)
+        return grant.level if grant else None
 
 
 class ProjectPermission(models.Model):

@@ -8,6 +8,7 @@ from reprostore.accounts import access
 from reprostore.accounts.access import Level
 from reprostore.lib.http import BadRequest, Conflict, NotFound
 from reprostore.lib.parameters import typed_value
+from reprostore.lib.rows import first_instance, insert_rows
 from reprostore.records import documents
 from reprostore.records.lineage import replace_data
 from reprostore.records.models import (
@@ -129,7 +130,7 @@ def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
 
 
 def _save_record(user, project, label, document, sent: str) -> bool:
-    record = Record.objects.select_for_update().filter(project=project, label=label).first()
+    record = first_instance(Record, for_update=True, project=project.pk, label=label)
     if record is None:
         action, stored = Revision.Action.CREATE, sent
         record = Record(project=project, label=label)
@@ -147,7 +148,7 @@ def _save_record(user, project, label, document, sent: str) -> bool:
     created = action == Revision.Action.CREATE
     replace_tags(record, document["tags"], created=created)
     replace_parameters(record, document["parameters"], created=created)
-    replace_data(record, document)
+    replace_data(record, document, created=created)
     Revision.objects.create(
         project=project,
         record=record,
@@ -159,21 +160,29 @@ def _save_record(user, project, label, document, sent: str) -> bool:
     return action == Revision.Action.CREATE
 
 
+# A record's tags, parameters and data digests are written as plain rows (lib/rows.py): with
+# `bulk_create` they were a third of a record PUT's time in the database layer.
+PARAMETER_COLUMNS = ("record", "name", "kind", "text", "number", "boolean")
+
+
 def replace_tags(record: Record, tags: list[str], created: bool = False) -> None:
     if not created:
         RecordTag.objects.filter(record=record).delete()
-    RecordTag.objects.bulk_create(
-        RecordTag(record=record, name=documents.db_text(tag)) for tag in sorted(set(tags))
-    )
+    rows = [(record.pk, documents.db_text(tag)) for tag in sorted(set(tags))]
+    insert_rows(RecordTag, ("record", "name"), rows)
 
 
 def replace_parameters(record: Record, parameters: dict, created: bool = False) -> None:
     if not created:
         RecordParameter.objects.filter(record=record).delete()
-    RecordParameter.objects.bulk_create(
-        RecordParameter(record=record, name=documents.db_text(name), **typed_value(value))
-        for name, value in documents.parameter_values(parameters).items()
-    )
+    rows = []
+    for name, value in documents.parameter_values(parameters).items():
+        typed = typed_value(value)
+        rows.append(
+            (record.pk, documents.db_text(name), typed["kind"].value, typed["text"])
+            + (typed["number"], typed["boolean"])
+        )
+    insert_rows(RecordParameter, PARAMETER_COLUMNS, rows)
 
 
 def do_delete_record(user, project: Project, label: str) -> None:

@@ -14,6 +14,7 @@ from reprostore.accounts.access import Level
 from reprostore.lib import provenance as prov_formats
 from reprostore.lib.http import BadRequest, NotFound, Unauthorized, UnsupportedMediaType
 from reprostore.lib.large_bodies import large_body_slot
+from reprostore.lib.rows import first_instance
 from reprostore.query.limits import selected
 from reprostore.records import listing, operations, provenance
 from reprostore.records.documents import parse_json
@@ -41,7 +42,7 @@ def json_response(data, media: str, status: int = 200) -> HttpResponse:
 
 def get_project(user, name: str, needed: Level) -> tuple[Project, Level]:
     """The project and the user's level on it, or the access policy's refusal."""
-    project = Project.objects.filter(name=name).first()
+    project = first_instance(Project, name=name)
     return project, access.require_project(user, name, project, needed)
 
 

@@ -1,0 +1,62 @@
+"""Rows read and written without the ORM's per-query work, where that work costs more than the
+database's: the lookups every record PUT makes, and rows inserted by the thousand."""
+
+import functools
+
+from django.db import connections, transaction
+
+
+def first_instance(model, *, for_update: bool = False, **equal):
+    """The `model` row whose fields equal `equal` (foreign keys by id, `pk` for the primary
+    key), or None; locked for the transaction with `for_update` where the database can.
+
+    The SELECT is built once per shape and run through `raw()`, which still makes the model
+    instance with every field converted as the ORM would. Building the same query with the
+    ORM each time cost 0.30-0.40 ms, three times this, and a record PUT makes four such lookups
+    (the remembered user, the project, the grant, the record).
+    """
+    connection = connections[model._default_manager.db]
+    sql = select_sql(model, tuple(equal), for_update, connection.alias)
+    return next(iter(model._default_manager.raw(sql, list(equal.values()))), None)
+
+
+@functools.lru_cache(maxsize=64)
+def select_sql(model, fields: tuple[str, ...], for_update: bool, alias: str) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    where = " AND ".join(
+        f"{quote((meta.pk if name == 'pk' else meta.get_field(name)).column)} = %s"
+        for name in fields
+    )
+    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where} LIMIT 1{lock}"
+
+
+def insert_rows(model, fields, rows, placeholders=None):
+    """INSERT rows of column values, a few hundred per statement.
+
+    Django's `bulk_create` builds a model instance per row and prepares each value through its
+    field, which cost more than the database's own work: a third of a packet reindex, and 0.5 ms
+    per call in a record PUT (tags, parameters, data digests) against 0.05 ms for this. The
+    values must be what the database driver takes as they are (text, numbers, booleans, None,
+    ids); `placeholders` may wrap a column's `%s` (a cast, say).
+    """
+    if not rows:
+        return
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    row_sql = "(" + ", ".join(placeholders or ["%s"] * len(fields)) + ")"
+    most = connection.features.max_query_params or 65535  # None: PostgreSQL's own limit
+    per_statement = max(1, min(500, most // len(fields)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([row_sql] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values}",
+                [value for row in chunk for value in row],
+            )

@@ -1,0 +1,75 @@
+"""What a record PUT asks of the database (issue 13: server CPU per record).
+
+The lookups and the rows of tags, parameters and data digests are written without the ORM's
+per-query building (lib/rows.py); these tests pin the statements, so that a later change that
+brings back a DELETE on a first PUT, or a statement per tag, is seen."""
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from reprostore.lib.rows import first_instance
+from reprostore.records.models import Project, Record, RecordData, RecordParameter, RecordTag
+from tests.records.helpers import put
+from tests.support.records import record_document
+
+DOCUMENT = record_document(
+    "run-1",
+    tags=["_finished_", "paper", "sweep"],
+    parameters={"type": "SimpleParameterSet", "content": 'n = 3\nmodel = "lif"\nfast = True'},
+    input_data=[{"path": "in.csv", "digest": "d1", "metadata": {"size": 1}, "creation": None}],
+    output_data=[{"path": "out.csv", "digest": "d2", "metadata": {"size": 1}, "creation": None}],
+)
+
+
+def statements(queries, verb: str, table: str) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith(verb) and f'"{table}"' in q["sql"]]
+
+
+def test_a_first_put_deletes_nothing_and_inserts_each_kind_of_row_once(client, cast):
+    with CaptureQueriesContext(connection) as queries:
+        response = put(client, "/records/Private/run-1/", json.dumps(DOCUMENT).encode(), cast.owner)
+    assert response.status_code == 201, response.content
+    assert not [q["sql"] for q in queries if q["sql"].startswith("DELETE")]
+    for model in (RecordTag, RecordParameter, RecordData):
+        assert len(statements(queries, "INSERT", model._meta.db_table)) == 1, model
+    record = Record.objects.get(project=cast.project, label="run-1")
+    assert sorted(record.tag_rows.values_list("name", flat=True)) == [
+        "_finished_",
+        "paper",
+        "sweep",
+    ]
+    values = {row.name: row.value for row in record.parameter_rows.all()}
+    assert values == {"n": 3, "model": "lif", "fast": True}
+    data = sorted(record.data_rows.values_list("role", "path", "digest"))
+    assert data == [("input", "in.csv", "d1"), ("output", "out.csv", "d2")]
+
+
+def test_a_second_put_replaces_the_rows(client, cast):
+    put(client, "/records/Private/run-1/", json.dumps(DOCUMENT).encode(), cast.owner)
+    changed = dict(DOCUMENT, tags=["other"], input_data=[], output_data=[])
+    changed["parameters"] = {"type": "SimpleParameterSet", "content": "n = 4"}
+    response = put(client, "/records/Private/run-1/", json.dumps(changed).encode(), cast.owner)
+    assert response.status_code == 200, response.content
+    record = Record.objects.get(project=cast.project, label="run-1")
+    # A finished record keeps its parameters and inputs; its tags and outputs are the new ones.
+    assert list(record.tag_rows.values_list("name", flat=True)) == ["other"]
+    assert {row.name: row.value for row in record.parameter_rows.all()}["n"] == 3
+    assert list(record.data_rows.values_list("role", "digest")) == [("input", "d1")]
+
+
+def test_first_instance_reads_one_row_as_the_orm_would(cast):
+    project = first_instance(Project, name="Private")
+    assert project == cast.project
+    assert project.created == Project.objects.get(name="Private").created  # a datetime again
+    assert first_instance(Project, name="Nowhere") is None
+    assert first_instance(Project, pk=cast.public.pk, public=True) == cast.public
+    assert first_instance(Project, pk=cast.project.pk, public=True) is None
+
+
+def test_first_instance_locks_the_row_where_the_database_can(cast):
+    with CaptureQueriesContext(connection) as queries:
+        first_instance(Record, for_update=True, project=cast.project.pk, label="x")
+    locks = connection.features.has_select_for_update
+    assert queries[-1]["sql"].endswith("FOR UPDATE") == locks
