@@ -35,6 +35,8 @@ def test_a_first_put_deletes_nothing_and_inserts_each_kind_of_row_once(client, c
     for model in (RecordTag, RecordParameter, RecordData):
         assert len(statements(queries, "INSERT", model._meta.db_table)) == 1, model
     record = Record.objects.get(project=cast.project, label="run-1")
+    assert record.created is not None and record.updated is not None  # as save() sets them
+    assert record.revisions.get().action == "create"
     assert sorted(record.tag_rows.values_list("name", flat=True)) == [
         "_finished_",
         "paper",

@@ -60,3 +60,43 @@ def insert_rows(model, fields, rows, placeholders=None):
                 f"INSERT INTO {table} ({columns}) VALUES {values}",
                 [value for row in chunk for value in row],
             )
+
+
+def db_datetime(value):
+    """A datetime as `insert_rows` must pass it: as the ORM would store it (SQLite keeps text
+    in UTC; psycopg takes the datetime itself)."""
+    return transaction.get_connection().ops.adapt_datetimefield_value(value)
+
+
+def insert_instance(instance) -> None:
+    """INSERT a new model instance and set its primary key: what `save()` does for a new row
+    (each field's `pre_save` and database value, `auto_now_add` included), with the statement
+    built once per model instead of for every row."""
+    connection = transaction.get_connection()
+    fields = [field for field in instance._meta.concrete_fields if not field.primary_key]
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(insert_sql(type(instance), connection.alias), values)
+        if connection.features.can_return_columns_from_insert:
+            instance.pk = cursor.fetchone()[0]
+        else:
+            instance.pk = connection.ops.last_insert_id(
+                cursor, instance._meta.db_table, instance._meta.pk.column
+            )
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+@functools.lru_cache(maxsize=16)
+def insert_sql(model, alias: str) -> str:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(["%s"] * len(fields))
+    returning = ""
+    if connection.features.can_return_columns_from_insert:
+        returning = f" RETURNING {quote(model._meta.pk.column)}"
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values}){returning}"

@@ -3,12 +3,13 @@
 import json
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from reprostore.accounts import access
 from reprostore.accounts.access import Level
 from reprostore.lib.http import BadRequest, Conflict, NotFound
 from reprostore.lib.parameters import typed_value
-from reprostore.lib.rows import first_instance, insert_rows
+from reprostore.lib.rows import db_datetime, first_instance, insert_instance, insert_rows
 from reprostore.records import documents
 from reprostore.records.lineage import replace_data
 from reprostore.records.models import (
@@ -143,26 +144,26 @@ def _save_record(user, project, label, document, sent: str) -> bool:
     for field, value in documents.columns(document).items():
         setattr(record, field, value)
     record.body = stored
-    record.save()
+    if record.pk is None:
+        insert_instance(record)  # as `save()` would, built once (lib/rows.py)
+    else:
+        record.save()
     # A record just created has no rows to replace: not deleting them saves a statement each.
     created = action == Revision.Action.CREATE
     replace_tags(record, document["tags"], created=created)
     replace_parameters(record, document["parameters"], created=created)
     replace_data(record, document, created=created)
-    Revision.objects.create(
-        project=project,
-        record=record,
-        label=label,
-        action=action,
-        user=_user_or_none(user),
-        body=sent,
-    )
+    # Written as a plain row, like the tags: the ORM's `create` was a twentieth of a PUT's CPU.
+    user_id = user.pk if user.is_authenticated else None
+    row = (project.pk, record.pk, label, action.value, user_id, db_datetime(timezone.now()), sent)
+    insert_rows(Revision, REVISION_COLUMNS, [row])
     return action == Revision.Action.CREATE
 
 
 # A record's tags, parameters and data digests are written as plain rows (lib/rows.py): with
 # `bulk_create` they were a third of a record PUT's time in the database layer.
 PARAMETER_COLUMNS = ("record", "name", "kind", "text", "number", "boolean")
+REVISION_COLUMNS = ("project", "record", "label", "action", "user", "created", "body")
 
 
 def replace_tags(record: Record, tags: list[str], created: bool = False) -> None:
