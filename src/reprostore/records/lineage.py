@@ -1,12 +1,11 @@
 """Record lineage: a record that read a file with the digest of a file another record of the same
 project wrote *used* that record. The digests are indexed in RecordData rows (kept by
-`replace_data` whenever a record is saved); the query language's `usedby(...)` and `uses(...)`
+`data_insert` whenever a record is saved); the query language's `usedby(...)` and `uses(...)`
 (records/search.py) and `lineage_edges` below follow them with one recursive query.
 """
 
 from django.db import connections
 
-from reprostore.lib.rows import insert_rows
 from reprostore.query.lineage import Edges, compiled, walk_edges
 from reprostore.records.models import Record, RecordData
 
@@ -41,13 +40,10 @@ def data_rows(document: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def replace_data(record: Record, document: dict, created: bool = False) -> None:
-    """Index the digests of `document` (as stored) for `record`, replacing what was there
-    (a record just `created` has nothing to replace)."""
-    if not created:
-        RecordData.objects.filter(record=record).delete()
+def data_insert(record: Record, document: dict):
+    """The rows of the digests of `document` for `record`, for `lib.rows.insert_many`."""
     rows = [(record.pk, role.value, path, digest) for role, path, digest in data_rows(document)]
-    insert_rows(RecordData, ("record", "role", "path", "digest"), rows)
+    return RecordData, ("record", "role", "path", "digest"), rows
 
 
 def lineage_edges(

@@ -9,13 +9,14 @@ from reprostore.accounts import access
 from reprostore.accounts.access import Level
 from reprostore.lib.http import BadRequest, Conflict, NotFound
 from reprostore.lib.parameters import typed_value
-from reprostore.lib.rows import db_datetime, first_instance, insert_instance, insert_rows
+from reprostore.lib.rows import db_datetime, first_instance, insert_instance, insert_many
 from reprostore.records import documents
-from reprostore.records.lineage import replace_data
+from reprostore.records.lineage import data_insert
 from reprostore.records.models import (
     Project,
     ProjectPermission,
     Record,
+    RecordData,
     RecordParameter,
     RecordTag,
     Revision,
@@ -131,51 +132,59 @@ def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
 
 
 def _save_record(user, project, label, document, sent: str) -> bool:
-    record = first_instance(Record, for_update=True, project=project.pk, label=label)
-    if record is None:
-        action, stored = Revision.Action.CREATE, sent
-        record = Record(project=project, label=label)
-    elif record.final:
-        action = Revision.Action.FROZEN_UPDATE
-        document = documents.freeze(documents.load_stored(record.body), document)
-        stored = json.dumps(document)
+    # A first PUT inserts the record in one statement; one that finds it there updates it.
+    record = Record(project=project, label=label, body=sent, **documents.columns(document))
+    if insert_instance(record, unless_exists=("project", "label")):
+        action = Revision.Action.CREATE
     else:
-        action, stored = Revision.Action.UPDATE, sent
-    for field, value in documents.columns(document).items():
-        setattr(record, field, value)
-    record.body = stored
-    if record.pk is None:
-        insert_instance(record)  # as `save()` would, built once (lib/rows.py)
-    else:
+        record = first_instance(Record, for_update=True, project=project.pk, label=label)
+        if record.final:
+            action = Revision.Action.FROZEN_UPDATE
+            document = documents.freeze(documents.load_stored(record.body), document)
+            stored = json.dumps(document)
+        else:
+            action, stored = Revision.Action.UPDATE, sent
+        for field, value in documents.columns(document).items():
+            setattr(record, field, value)
+        record.body = stored
         record.save()
     # A record just created has no rows to replace: not deleting them saves a statement each.
-    created = action == Revision.Action.CREATE
-    replace_tags(record, document["tags"], created=created)
-    replace_parameters(record, document["parameters"], created=created)
-    replace_data(record, document, created=created)
-    # Written as a plain row, like the tags: the ORM's `create` was a twentieth of a PUT's CPU.
+    if action != Revision.Action.CREATE:
+        for model in (RecordTag, RecordParameter, RecordData):
+            model.objects.filter(record=record).delete()
     user_id = user.pk if user.is_authenticated else None
-    row = (project.pk, record.pk, label, action.value, user_id, db_datetime(timezone.now()), sent)
-    insert_rows(Revision, REVISION_COLUMNS, [row])
+    revision = (project.pk, record.pk, label, action.value, user_id, db_datetime(timezone.now()))
+    # Plain rows in one go (lib/rows.py): with `bulk_create` and `create` they were a third of
+    # a record PUT's time in the database layer.
+    insert_many(
+        tag_insert(record, document["tags"]),
+        parameter_insert(record, document["parameters"]),
+        data_insert(record, document),
+        (Revision, REVISION_COLUMNS, [revision + (sent,)]),
+    )
     return action == Revision.Action.CREATE
 
 
-# A record's tags, parameters and data digests are written as plain rows (lib/rows.py): with
-# `bulk_create` they were a third of a record PUT's time in the database layer.
 PARAMETER_COLUMNS = ("record", "name", "kind", "text", "number", "boolean")
 REVISION_COLUMNS = ("project", "record", "label", "action", "user", "created", "body")
 
 
-def replace_tags(record: Record, tags: list[str], created: bool = False) -> None:
-    if not created:
-        RecordTag.objects.filter(record=record).delete()
-    rows = [(record.pk, documents.db_text(tag)) for tag in sorted(set(tags))]
-    insert_rows(RecordTag, ("record", "name"), rows)
+def replace_tags(record: Record, tags: list[str]) -> None:
+    RecordTag.objects.filter(record=record).delete()
+    insert_many(tag_insert(record, tags))
 
 
-def replace_parameters(record: Record, parameters: dict, created: bool = False) -> None:
-    if not created:
-        RecordParameter.objects.filter(record=record).delete()
+def tag_insert(record: Record, tags: list[str]):
+    """The rows of `record`'s tags, for `lib.rows.insert_many`."""
+    return (
+        RecordTag,
+        ("record", "name"),
+        [(record.pk, documents.db_text(tag)) for tag in sorted(set(tags))],
+    )
+
+
+def parameter_insert(record: Record, parameters: dict):
+    """The rows of `record`'s parameters (typed, lib/parameters.py), for `insert_many`."""
     rows = []
     for name, value in documents.parameter_values(parameters).items():
         typed = typed_value(value)
@@ -183,7 +192,7 @@ def replace_parameters(record: Record, parameters: dict, created: bool = False) 
             (record.pk, documents.db_text(name), typed["kind"].value, typed["text"])
             + (typed["number"], typed["boolean"])
         )
-    insert_rows(RecordParameter, PARAMETER_COLUMNS, rows)
+    return RecordParameter, PARAMETER_COLUMNS, rows
 
 
 def do_delete_record(user, project: Project, label: str) -> None:

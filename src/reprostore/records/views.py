@@ -14,12 +14,11 @@ from reprostore.accounts.access import Level
 from reprostore.lib import provenance as prov_formats
 from reprostore.lib.http import BadRequest, NotFound, Unauthorized, UnsupportedMediaType
 from reprostore.lib.large_bodies import large_body_slot
-from reprostore.lib.rows import first_instance
 from reprostore.query.limits import selected
 from reprostore.records import listing, operations, provenance
 from reprostore.records.documents import parse_json
 from reprostore.records.forms import GrantForm
-from reprostore.records.models import Project, ProjectPermission
+from reprostore.records.models import Project, ProjectPermission, project_with_grant
 from reprostore.records.protocol import (
     chosen_media,
     provenance_format,
@@ -42,7 +41,7 @@ def json_response(data, media: str, status: int = 200) -> HttpResponse:
 
 def get_project(user, name: str, needed: Level) -> tuple[Project, Level]:
     """The project and the user's level on it, or the access policy's refusal."""
-    project = first_instance(Project, name=name)
+    project = project_with_grant(name, user)
     return project, access.require_project(user, name, project, needed)
 
 
