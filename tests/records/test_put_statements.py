@@ -97,3 +97,26 @@ def test_the_project_and_the_callers_grant_are_one_statement(cast, django_assert
     from django.contrib.auth.models import AnonymousUser
 
     assert project_with_grant("Public", AnonymousUser()) == cast.public
+
+
+def test_a_record_deleted_between_the_insert_and_the_lock_is_saved_again(client, cast, monkeypatch):
+    """On PostgreSQL a DELETE may commit after the INSERT found the label taken and before the
+    row is locked; the save then starts again instead of failing."""
+    from reprostore.records import operations
+
+    put(client, "/records/Private/run-1/", json.dumps(DOCUMENT).encode(), cast.owner)
+    real, missed = operations.first_instance, []
+
+    def gone_once(model, **kwargs):
+        if model is Record and not missed:
+            missed.append(kwargs["label"])
+            return None
+        return real(model, **kwargs)
+
+    monkeypatch.setattr(operations, "first_instance", gone_once)
+    again = dict(DOCUMENT, tags=["rerun"])
+    response = put(client, "/records/Private/run-1/", json.dumps(again).encode(), cast.owner)
+    assert response.status_code == 200, response.content
+    assert missed == ["run-1"]
+    record = Record.objects.get(project=cast.project, label="run-1")
+    assert list(record.tag_rows.values_list("name", flat=True)) == ["rerun"]

@@ -125,7 +125,8 @@ def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
             with transaction.atomic():
                 return _save_record(user, project, label, document, sent)
         except IntegrityError:
-            # Two first PUTs of one label raced on PostgreSQL; the loser retries as an update.
+            # Two first PUTs of one label raced on PostgreSQL, or the record was deleted while
+            # this one found it: try again.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -138,6 +139,8 @@ def _save_record(user, project, label, document, sent: str) -> bool:
         action = Revision.Action.CREATE
     else:
         record = first_instance(Record, for_update=True, project=project.pk, label=label)
+        if record is None:  # deleted by another request since: `do_save_record` starts again
+            raise IntegrityError(f"Record '{label}' was deleted while it was being saved")
         if record.final:
             action = Revision.Action.FROZEN_UPDATE
             document = documents.freeze(documents.load_stored(record.body), document)
