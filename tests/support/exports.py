@@ -3,8 +3,6 @@ readers, and checking RO-Crates with `roc-validator`."""
 
 import hashlib
 import io
-import json
-import secrets
 import time
 from pathlib import Path
 
@@ -20,44 +18,19 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def add_packet(root, name, files, *, roles=None, depends=(), git=GIT, parameters=None, at=None):
-    """Add a packet holding `files` ({path: bytes}) to `root` through the same code as a push;
-    `roles` is orderly's {path: role}, `depends` (packet id, {here: there}) pairs. Its id."""
-    from reprostore.packets import operations
+def add_packet(root, name, files, *, roles=None, git=GIT, at=None, **options):
+    """Add a packet holding `files` ({path: bytes}) to `root` through the same code as a push,
+    as orderly writes it: `roles` is orderly's {path: role}; `depends` and `parameters` as
+    `tests.web.support.packet_metadata` takes them. Its id."""
+    from tests.web import support
 
-    at = time.time() - 60 if at is None else at
-    packet_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(at)) + "-" + secrets.token_hex(4)
-    metadata = {
-        "schema_version": "0.1.1",
-        "name": name,
-        "id": packet_id,
-        "time": {"start": at, "end": at + 2.5},
-        "parameters": parameters,
-        "files": [
-            {"path": path, "size": len(data), "hash": sha256(data)} for path, data in files.items()
-        ],
-        "depends": [
-            {
-                "packet": used,
-                "query": f'latest(id == "{used}")',
-                "files": [{"here": here, "there": there} for here, there in pairs.items()],
-            }
-            for used, pairs in depends
-        ],
-        "git": git,
-        "custom": {
-            "orderly": {
-                "role": [{"path": path, "role": role} for path, role in (roles or {}).items()],
-                "artefacts": [],
-                "description": {"display": None, "long": None, "custom": None},
-            }
-        },
+    orderly = {
+        "role": [{"path": path, "role": role} for path, role in (roles or {}).items()],
+        "artefacts": [],
+        "description": {"display": None, "long": None, "custom": None},
     }
-    body = json.dumps(metadata).encode()
-    for data in files.values():
-        operations.do_upload_file(root, sha256(data), io.BytesIO(data))
-    operations.do_upload_packet(root, sha256(body), body)
-    return packet_id
+    at = time.time() - 60 if at is None else at
+    return support.add_packet(root, name, files, at=at, git=git, orderly=orderly, **options)
 
 
 def served_root(settings, tmp_path):

@@ -19,10 +19,16 @@ def packet_id(at: float) -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime(at)) + "-" + secrets.token_hex(4)
 
 
-def packet_metadata(name, files: dict, parameters=None, depends=(), at=None) -> tuple[str, bytes]:
+GIT = {"sha": "6b1f0c1c2ee3a6e3d8cfd1fb0c4f2ee1a1f3b0a9", "branch": "main", "url": []}
+
+
+def packet_metadata(
+    name, files: dict, parameters=None, depends=(), at=None, git=GIT, orderly=None
+) -> tuple[str, bytes]:
     """(id, metadata bytes) of a packet holding `files` ({path: bytes}).
 
-    `depends` is a list of (packet id, {here: there}) pairs.
+    `depends` is a list of (packet id, {here: there}) pairs; `orderly` is the metadata's
+    `custom.orderly` (by default no roles, and the name as the display name).
     """
     at = time.time() if at is None else at
     new_id = packet_id(at)
@@ -43,8 +49,8 @@ def packet_metadata(name, files: dict, parameters=None, depends=(), at=None) -> 
             }
             for used, pairs in depends
         ],
-        "git": {"sha": "6b1f0c1c2ee3a6e3d8cfd1fb0c4f2ee1a1f3b0a9", "branch": "main", "url": []},
-        "custom": {"orderly": {"role": [], "description": {"display": name}}},
+        "git": git,
+        "custom": {"orderly": orderly or {"role": [], "description": {"display": name}}},
     }
     return new_id, json.dumps(metadata).encode()
 
