@@ -22,25 +22,6 @@ import requests
 CONTENT_TYPE = "application/vnd.sumatra.record-v4+json"
 
 
-class Sampler:
-    """The peak resident memory of a set of processes, sampled in a thread."""
-
-    def __init__(self, pids: list[int]):
-        self.pids, self.peak, self.running = pids, 0, True
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, max(common.rss_bytes(pid) for pid in self.pids))
-            time.sleep(0.02)
-
-    def stop(self) -> int:
-        self.running = False
-        self.thread.join()
-        return self.peak
-
-
 def big_document(label: str, size: int) -> str:
     _, document = common.realistic_documents(1, seed=len(label))[0]
     document["label"] = label
@@ -86,7 +67,7 @@ def run(database: str, directory, size: int, concurrent: int, rounds: int) -> li
         ).raise_for_status()
         workers = common.worker_pids(server)[1:]
         small = [(f"small-{i}", big_document(f"small-{i}", 10_000)) for i in range(concurrent)]
-        sampler = Sampler(workers)
+        sampler = common.PeakMemory(workers)
         statuses = put_all(project, small)
         rows.append(
             [
@@ -101,7 +82,7 @@ def run(database: str, directory, size: int, concurrent: int, rounds: int) -> li
                 (f"big-{number}-{i}", big_document(f"big-{number}-{i}", size))
                 for i in range(concurrent)
             ]
-            sampler = Sampler(workers)
+            sampler = common.PeakMemory(workers)
             started = time.monotonic()
             statuses = put_all(project, bodies)
             wall = time.monotonic() - started

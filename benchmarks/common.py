@@ -15,6 +15,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +26,12 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from tests.support import databases  # noqa: E402
-from tests.support.server import LiveServer, add_users, free_port  # noqa: E402, F401
+from tests.support.server import (  # noqa: E402, F401
+    LiveServer,
+    add_users,
+    free_port,
+    process_tree,
+)
 
 USER = "bench"
 PASSWORD = "bench-pass-word"
@@ -146,15 +152,23 @@ def warm_up(server: LiveServer, path: str, workers: int) -> None:
         session.get(server.url + path, timeout=600).raise_for_status()
 
 
-def process_tree(pid: int) -> list[int]:
-    """`pid` and all its descendants, from /proc."""
-    pids, index = [pid], 0
-    while index < len(pids):
-        for task in Path(f"/proc/{pids[index]}/task").glob("*"):
-            with contextlib.suppress(OSError, ValueError):
-                pids += [int(child) for child in (task / "children").read_text().split()]
-        index += 1
-    return pids
+class PeakMemory:
+    """The largest resident size of any of `pids`, sampled in a thread while it runs."""
+
+    def __init__(self, pids: list[int]):
+        self.pids, self.peak, self.running = pids, 0, True
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, *(rss_bytes(pid) for pid in self.pids))
+            time.sleep(0.02)
+
+    def stop(self) -> int:
+        self.running = False
+        self.thread.join()
+        return self.peak
 
 
 def worker_pids(server: LiveServer) -> list[int]:

@@ -21,31 +21,11 @@ file, as it must). Worker memory is the resident size of the gunicorn workers, s
 import hashlib
 import json
 import statistics
-import threading
 import time
 from pathlib import Path
 
 import common
 import requests
-
-
-class PeakMemory:
-    """The largest resident size of any of `pids`, sampled in a thread while it runs."""
-
-    def __init__(self, pids: list[int]):
-        self.pids, self.peak, self.running = pids, 0, True
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, *(common.rss_bytes(pid) for pid in self.pids))
-            time.sleep(0.02)
-
-    def stop(self) -> int:
-        self.running = False
-        self.thread.join()
-        return self.peak
 
 
 def read_location_from_disk(root: Path) -> list:
@@ -63,7 +43,7 @@ def measure_server(server, repeat: int, workers: int) -> dict:
     idle = max(common.rss_bytes(pid) for pid in pids)
     session = requests.Session()
     session.auth = AUTH
-    times, digests, peak = [], set(), PeakMemory(pids)
+    times, digests, peak = [], set(), common.PeakMemory(pids)
     for _ in range(repeat):
         began = time.perf_counter()
         response = session.get(f"{server.url}/outpack/metadata/list", timeout=900)

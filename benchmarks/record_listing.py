@@ -22,7 +22,6 @@ from types import SimpleNamespace
 
 import common
 import requests
-from metadata_list import PeakMemory
 
 PROJECT = "big"
 # The last records migration before the covering index that this code's listing reads.
@@ -100,7 +99,7 @@ def measure_server(server, repeat: int, workers: int) -> dict:
         session.get(f"{server.url}/records/", headers=ACCEPT, timeout=60)
     pids = common.worker_pids(server)[1:]
     idle = max(common.rss_bytes(pid) for pid in pids)
-    times, digests, peak = [], set(), PeakMemory(pids)
+    times, digests, peak = [], set(), common.PeakMemory(pids)
     for _ in range(repeat):
         began = time.perf_counter()
         response = session.get(f"{server.url}/records/{PROJECT}/", headers=ACCEPT, timeout=900)

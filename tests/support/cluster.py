@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.server import LiveServer, free_port, reprostore
+from tests.support.server import LiveServer, free_port, process_tree, reprostore
 
 # The balancer: what docs/scaling.md shows. Placeholders: {servers} (one `server` line per
 # instance), {listen}.
@@ -185,17 +185,6 @@ class Balancer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and all its descendants, from /proc."""
-    pids, index = [pid], 0
-    while index < len(pids):
-        for task in Path(f"/proc/{pids[index]}/task").glob("*"):
-            with contextlib.suppress(OSError, ValueError):
-                pids += [int(child) for child in (task / "children").read_text().split()]
-        index += 1
-    return pids
 
 
 class Cluster:

@@ -1,5 +1,6 @@
 """Real `reprostore serve` processes for tests that talk HTTP, as clients do."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -14,6 +15,17 @@ from tests.support import databases
 
 REPO = Path(__file__).resolve().parents[2]
 SITECUSTOMIZE = Path(__file__).resolve().parent / "sitecustomize"
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants, from /proc."""
+    pids, index = [pid], 0
+    while index < len(pids):
+        for task in Path(f"/proc/{pids[index]}/task").glob("*"):
+            with contextlib.suppress(OSError, ValueError):
+                pids += [int(child) for child in (task / "children").read_text().split()]
+        index += 1
+    return pids
 
 
 def free_port() -> int:
