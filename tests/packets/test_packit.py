@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from pyorderly.outpack.init import outpack_init
 from pyorderly.outpack.location import outpack_location_add
 from pyorderly.outpack.location_pull import (
@@ -214,9 +215,9 @@ def test_the_device_flow_signs_pyorderly_in(server, terminal, person):
     assert url == f"{server.url}/packit/device"
     open_verification_page(person, url)
     enter_code(person, code.lower())  # people type codes as they like
-    assert person.get_by_text("pyorderly client asked to sign in").is_visible()
+    expect(person.get_by_text("pyorderly client asked to sign in")).to_be_visible()
     person.get_by_role("button", name="Approve").click()
-    assert person.get_by_text("Approved. Your terminal is now signed in as carol").is_visible()
+    expect(person.get_by_text("Approved. Your terminal is now signed in as carol")).to_be_visible()
 
     status, output = terminal.finish()
     assert status == 0, output
@@ -235,7 +236,7 @@ def test_a_wrong_code_is_refused_and_a_denied_sign_in_fails(server, terminal, pe
     assert person.get_by_role("alert").inner_text().startswith("No sign-in is waiting for the code")
     enter_code(person, code)
     person.get_by_role("button", name="Deny").click()
-    assert person.get_by_text("Denied.").is_visible()
+    expect(person.get_by_text("Denied.")).to_be_visible()
 
     status, output = terminal.finish()
     assert status != 0

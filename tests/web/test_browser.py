@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.support.server import run_commands, start_server
@@ -179,7 +180,7 @@ def log_in(page, user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r".*/$"))
-    assert page.get_by_text(f"Signed in as {user}").is_visible()
+    expect(page.get_by_text(f"Signed in as {user}")).to_be_visible()
 
 
 def screenshot(page, name):
@@ -190,8 +191,8 @@ def screenshot(page, name):
 def test_logging_in_shows_my_projects(open_page):
     page = open_page("alice")
     projects = page.get_by_role("region", name="Projects")
-    assert projects.get_by_role("link", name="Ring network").is_visible()
-    assert projects.get_by_role("cell", name="6", exact=True).is_visible()
+    expect(projects.get_by_role("link", name="Ring network")).to_be_visible()
+    expect(projects.get_by_role("cell", name="6", exact=True)).to_be_visible()
     screenshot(page, "projects")
 
 
@@ -203,7 +204,7 @@ def test_another_users_private_project_is_neither_shown_nor_linked(open_page, si
     assert page.get_by_role("heading", level=1).inner_text() == "Not found"
     assert page.get_by_text("hidden-run").count() == 0
     page = open_page("mallory")
-    assert page.get_by_role("link", name="Mallory's secret").is_visible()
+    expect(page.get_by_role("link", name="Mallory's secret")).to_be_visible()
     assert page.get_by_role("link", name="Ring network").count() == 0
 
 
@@ -212,7 +213,7 @@ def test_anonymous_visitors_are_asked_to_log_in(open_page):
     page.goto(f"/records/{PROJECT}/")
     assert urlsplit(page.url).path == "/accounts/login/"
     log_in_after_redirect = page.get_by_label("User name")
-    assert log_in_after_redirect.is_visible()
+    expect(log_in_after_redirect).to_be_visible()
 
 
 def test_the_records_table_sorts_and_filters_on_the_server(open_page):
@@ -247,9 +248,9 @@ def test_opening_a_record(open_page):
     page.get_by_role("link", name="20240506-110000").click()
     assert "Record 20240506-110000" in page.get_by_role("heading", level=1).inner_text()
     parameters = page.get_by_role("region", name="Parameters")
-    assert parameters.get_by_role("row", name="n 200 number").is_visible()
-    assert page.get_by_text("20240506-110000/spikes.h5").is_visible()
-    assert page.get_by_text("stable, higher rate").first.is_visible()
+    expect(parameters.get_by_role("row", name="n 200 number")).to_be_visible()
+    expect(page.get_by_text("20240506-110000/spikes.h5")).to_be_visible()
+    expect(page.get_by_text("stable, higher rate").first).to_be_visible()
     screenshot(page, "record")
 
 
@@ -260,7 +261,7 @@ def test_comparing_two_records(open_page):
     assert compare.is_disabled()
     page.get_by_label("Compare 20240506-090000").check()
     page.get_by_label("Compare 20240506-130000").check()
-    assert page.get_by_text("2 ticked.").is_visible()
+    expect(page.get_by_text("2 ticked.")).to_be_visible()
     compare.click()
     page.wait_for_url(re.compile(r"/projects/ring-network/compare/"))
     differing = page.locator("table.compare tr.differs th[scope=row]").all_inner_texts()
@@ -277,9 +278,9 @@ def test_browsing_a_packet_and_downloading_a_file(open_page, site):
     screenshot(page, "packets")
     page.get_by_role("link", name="model-fit").click()
     page.locator("table tbody th a").first.click()
-    assert page.get_by_role("heading", level=2, name="Files").is_visible()
+    expect(page.get_by_role("heading", level=2, name="Files")).to_be_visible()
     uses = page.get_by_role("region", name="Uses")  # the lineage graph links it too
-    assert uses.get_by_role("link", name=re.compile("incoming-data")).is_visible()
+    expect(uses.get_by_role("link", name=re.compile("incoming-data"))).to_be_visible()
     screenshot(page, "packet")
     with page.expect_download() as download_info:
         page.get_by_label("Download fit.csv").click()
@@ -354,5 +355,5 @@ def test_no_page_breaks_its_content_security_policy(open_page, site):
     compare.on("console", lambda message: violations.append(message.text))
     compare.goto(f"/records/{PROJECT}/")
     compare.get_by_label("Compare 20240506-090000").check()
-    assert compare.get_by_text("1 ticked; tick one more.").is_visible()  # app.js ran
+    expect(compare.get_by_text("1 ticked; tick one more.")).to_be_visible()  # app.js ran
     assert [text for text in violations if "Content Security Policy" in text] == []

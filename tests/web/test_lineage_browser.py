@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.support.server import run_commands, start_server
@@ -92,8 +93,8 @@ def test_the_packet_graph_shows_both_ways_and_its_nodes_open_their_pages(open_pa
     fit = site.fits[0]
     page.goto(f"/packets/model-fit/{fit}/")
     figure = page.locator(".lineage-figure")
-    assert page.locator("svg.lineage-wide").is_visible()
-    assert not page.locator("svg.lineage-tall").is_visible()
+    expect(page.locator("svg.lineage-wide")).to_be_visible()
+    expect(page.locator("svg.lineage-tall")).to_be_hidden()
     assert graph_links(page) == sorted([
         f"/packets/incoming-data/{site.data}/", f"/packets/model-fit/{fit}/",
         f"/packets/report/{site.report}/", f"/packets/slides/{site.slides}/",
@@ -140,7 +141,8 @@ def test_on_a_phone_the_graph_runs_top_down_and_fits(open_page, site):
                       (f"/packets/model-fit/{site.fits[0]}/", "lineage-packet-phone")):  # fmt: skip
         page.goto(url)
         tall = page.locator("svg.lineage-tall")
-        assert tall.is_visible() and not page.locator("svg.lineage-wide").is_visible()
+        expect(tall).to_be_visible()
+        expect(page.locator("svg.lineage-wide")).to_be_hidden()
         box = tall.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -172,7 +174,7 @@ def test_editing_a_record_on_its_page_shows_in_the_api_and_the_history(open_page
     page.get_by_label("Tags").fill("checked\nreviewed")
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(f"/records/{PROJECT}/summary/$"))
-    assert page.get_by_text("Saved: outcome, tags changed.").is_visible()
+    expect(page.get_by_text("Saved: outcome, tags changed.")).to_be_visible()
     document = api("summary").json()
     assert document["outcome"] == "superseded by the paper run"
     assert document["tags"] == ["_finished_", "checked", "reviewed"]
@@ -197,7 +199,7 @@ def test_tagging_several_records_from_the_project_table(open_page, api):
     page.get_by_label("Add tags").fill("pipeline-v1")
     page.get_by_role("button", name="Change tags").click()
     page.wait_for_url(re.compile(f"/records/{PROJECT}/$"))
-    assert page.get_by_text("Changed the tags of 2 records.").is_visible()
+    expect(page.get_by_text("Changed the tags of 2 records.")).to_be_visible()
     for label, tagged in (("prepare", True), ("plot", True), ("fit", False)):
         assert ("pipeline-v1" in api(label).json()["tags"]) is tagged
 
@@ -208,7 +210,7 @@ def test_deleting_a_record_from_its_page(open_page, api):
     page.get_by_label("Delete record scratch").check()
     page.get_by_role("button", name="Delete record").click()
     page.wait_for_url(re.compile(f"/records/{PROJECT}/$"))
-    assert page.get_by_text("Deleted record scratch; its history is kept.").is_visible()
+    expect(page.get_by_text("Deleted record scratch; its history is kept.")).to_be_visible()
     assert api("scratch").status_code == 404
 
 

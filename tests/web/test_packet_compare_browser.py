@@ -4,6 +4,7 @@ tick two packets on a list, compare, and read what differs."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.server import run_commands, start_server
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, LAPTOP
@@ -45,13 +46,13 @@ def test_ticking_two_packets_compares_their_parameters_and_files(page):
     page.get_by_role("link", name="model-fit").click()
     compare = page.get_by_role("button", name="Compare selected")
     assert compare.is_disabled()
-    assert page.get_by_text("Tick two or more packets.").is_visible()
+    expect(page.get_by_text("Tick two or more packets.")).to_be_visible()
     boxes = page.get_by_role("checkbox")
     assert boxes.count() == 3
     ids = [boxes.nth(i).get_attribute("value") for i in range(2)]
     boxes.nth(0).check()
     boxes.nth(1).check()
-    assert page.get_by_text("2 ticked.").is_visible()
+    expect(page.get_by_text("2 ticked.")).to_be_visible()
     compare.click()
     page.wait_for_url(re.compile(r"/compare/packets/\?id="))
     assert page.get_by_role("heading", level=1).inner_text() == "Compare 2 packets"

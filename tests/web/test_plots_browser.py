@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.support.server import run_commands, start_server
@@ -109,8 +110,8 @@ def test_the_scatter_plot_draws_every_record_and_a_point_opens_it(bob):
     points = bob.locator("svg.plot g.points a")
     assert points.count() == len(WITH_DURATION)
     assert bob.locator("svg.plot g.points use[href='#shape-failed']").count() == len(FAILED)
-    assert bob.get_by_text(f"{len(RUNS)} records.").is_visible()
-    assert bob.get_by_text("1 of them has no number for x or y").is_visible()
+    expect(bob.get_by_text(f"{len(RUNS)} records.")).to_be_visible()
+    expect(bob.get_by_text("1 of them has no number for x or y")).to_be_visible()
     screenshot(bob, "plot-scatter")
     no_violations(bob)
     failed = RUNS[max(FAILED)]["label"]  # drawn last, on top of any other
@@ -130,7 +131,7 @@ def test_the_plot_of_a_search_on_the_project_page(bob):
     bob.goto(f"/records/{PROJECT}/?q=parameter:n+%3E%3D+400")
     bob.get_by_role("link", name="Plot", exact=True).click()
     bob.wait_for_url(re.compile(r"/plot/\?q="))
-    assert bob.get_by_text("Records matching parameter:n >= 400").is_visible()
+    expect(bob.get_by_text("Records matching parameter:n >= 400")).to_be_visible()
     expected = [run for run in WITH_DURATION if run["n"] >= 400]
     assert bob.locator("svg.plot g.points a").count() == len(expected)
 
@@ -143,7 +144,7 @@ def test_choosing_what_to_plot(bob):
     bob.get_by_role("button", name="Plot").click()
     bob.wait_for_url(re.compile(r"x=parameter%3Aseed"))
     assert bob.locator("svg.plot g.points a").count() == len(RUNS)  # tau_m: all have one
-    assert bob.get_by_text("Colour: Duration (s)").is_visible()
+    expect(bob.get_by_text("Colour: Duration (s)")).to_be_visible()
 
 
 def test_the_parallel_coordinates_draw_a_line_per_record(bob):

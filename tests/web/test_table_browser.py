@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.support.server import run_commands, start_server
@@ -127,8 +128,8 @@ def test_a_phone_shows_one_card_per_record_without_sideways_scrolling(open_page)
     box = card.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     for shown in ("20240601-094000", "finished", "2024-06-01 09:40:00", "stable, synchrony"):
-        assert card.get_by_text(shown, exact=False).first.is_visible(), shown
-    assert card.locator('td[data-label="n"]').is_visible()
+        expect(card.get_by_text(shown, exact=False).first).to_be_visible()
+    expect(card.locator('td[data-label="n"]')).to_be_visible()
     assert card.locator("td.tags").is_hidden()
     screenshot(page, "project-cards-phone")
     # No headings on a phone: the chooser's "Sort by" sorts instead.
