@@ -198,14 +198,14 @@ def test_logging_in_shows_my_projects(open_page):
 
 def test_another_users_private_project_is_neither_shown_nor_linked(open_page, site):
     page = open_page("alice")
-    assert page.get_by_text("Mallory's secret").count() == 0
-    assert page.locator('a[href*="mallory-secret"]').count() == 0
+    expect(page.get_by_text("Mallory's secret")).to_have_count(0)
+    expect(page.locator('a[href*="mallory-secret"]')).to_have_count(0)
     page.goto("/records/mallory-secret/")
     assert page.get_by_role("heading", level=1).inner_text() == "Not found"
-    assert page.get_by_text("hidden-run").count() == 0
+    expect(page.get_by_text("hidden-run")).to_have_count(0)
     page = open_page("mallory")
     expect(page.get_by_role("link", name="Mallory's secret")).to_be_visible()
-    assert page.get_by_role("link", name="Ring network").count() == 0
+    expect(page.get_by_role("link", name="Ring network")).to_have_count(0)
 
 
 def test_anonymous_visitors_are_asked_to_log_in(open_page):
@@ -219,16 +219,16 @@ def test_anonymous_visitors_are_asked_to_log_in(open_page):
 def test_the_records_table_sorts_and_filters_on_the_server(open_page):
     page = open_page("bob")
     page.get_by_role("link", name="Ring network").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Ring network"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ring network")
     rows = page.locator("table.records tbody tr")
-    assert rows.count() == 6
+    expect(rows).to_have_count(6)
     screenshot(page, "project")
     page.get_by_role("link", name="Duration").click()
     page.wait_for_url(re.compile(r"sort=-duration"))
     assert rows.first.locator("th").inner_text() == "20240506-130000"
     page.get_by_role("navigation", name="Filter by tag").get_by_role("link", name="paper").click()
     page.wait_for_url(re.compile(r"tags=paper"))
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
 
 
 def test_searching_with_a_query(open_page):
@@ -246,7 +246,7 @@ def test_opening_a_record(open_page):
     page = open_page("alice")
     page.goto(f"/records/{PROJECT}/")
     page.get_by_role("link", name="20240506-110000").click()
-    assert "Record 20240506-110000" in page.get_by_role("heading", level=1).inner_text()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Record 20240506-110000")
     parameters = page.get_by_role("region", name="Parameters")
     expect(parameters.get_by_role("row", name="n 200 number")).to_be_visible()
     expect(page.get_by_text("20240506-110000/spikes.h5")).to_be_visible()
@@ -297,7 +297,7 @@ def test_browsing_a_packet_and_downloading_a_file(open_page, site):
     screenshot(page, "packet-file")
     page.goto(f"/packets/incoming-data/{site.data_packet}/")
     used_by = page.get_by_role("region", name="Used by").get_by_role("link")
-    assert used_by.count() == 2
+    expect(used_by).to_have_count(2)
 
 
 def test_the_pages_make_no_requests_elsewhere(open_page, site):
@@ -339,8 +339,8 @@ def test_every_control_has_a_label_and_every_page_one_h1(open_page, site):
     for url in PAGES + [f"/records/{PROJECT}/permissions/", COMPARE, *access_pages]:
         page.goto(url)
         assert page.evaluate(UNLABELLED_CONTROLS) == [], url
-        assert page.locator("h1").count() == 1, url
-        assert page.locator("img:not([alt])").count() == 0, url
+        expect(page.locator("h1"), url).to_have_count(1)
+        expect(page.locator("img:not([alt])"), url).to_have_count(0)
 
 
 def test_no_page_breaks_its_content_security_policy(open_page, site):

@@ -217,10 +217,10 @@ def test_deleting_a_record_from_its_page(open_page, api):
 def test_a_reader_gets_no_forms_and_a_forged_post_is_refused(open_page, site, api):
     page = open_page("bob")
     page.goto(f"/records/{PROJECT}/fit/")
-    assert page.get_by_role("heading", name="Edit").count() == 0
-    assert page.get_by_role("button", name="Save changes").count() == 0
+    expect(page.get_by_role("heading", name="Edit")).to_have_count(0)
+    expect(page.get_by_role("button", name="Save changes")).to_have_count(0)
     page.goto(f"/records/{PROJECT}/")
-    assert page.get_by_role("button", name="Tag selected…").count() == 0
+    expect(page.get_by_role("button", name="Tag selected…")).to_have_count(0)
     # bob's own session, with a valid CSRF token, still may not write.
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     response = page.request.post(

@@ -48,7 +48,7 @@ def test_ticking_two_packets_compares_their_parameters_and_files(page):
     assert compare.is_disabled()
     expect(page.get_by_text("Tick two or more packets.")).to_be_visible()
     boxes = page.get_by_role("checkbox")
-    assert boxes.count() == 3
+    expect(boxes).to_have_count(3)
     ids = [boxes.nth(i).get_attribute("value") for i in range(2)]
     boxes.nth(0).check()
     boxes.nth(1).check()
@@ -67,7 +67,7 @@ def test_ticking_two_packets_compares_their_parameters_and_files(page):
     assert any(text.startswith("≠") and "fit.csv" in text and "changed" in text for text in changed)
     same = files.locator("tr:not(.differs) th[scope=row]").all_inner_texts()
     assert any("priors.json" in text and "same" in text for text in same)
-    assert files.locator("tr.artefact").count() == 2  # fit.csv and plots/fit.png
+    expect(files.locator("tr.artefact")).to_have_count(2)  # fit.csv and plots/fit.png
     assert not [text for text in page.console_messages if "Content Security Policy" in text]
 
 
@@ -80,5 +80,5 @@ def test_only_the_differences_hides_the_same_files(page):
     page.get_by_role("link", name="Show only the differences").click()
     page.wait_for_url(re.compile(r"show=differences"))
     files = page.get_by_role("region", name=re.compile("^Files"))
-    assert files.get_by_text("priors.json").count() == 0
-    assert files.get_by_text("fit.csv", exact=True).count() == 1
+    expect(files.get_by_text("priors.json")).to_have_count(0)
+    expect(files.get_by_text("fit.csv", exact=True)).to_have_count(1)

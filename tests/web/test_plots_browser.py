@@ -108,8 +108,8 @@ def test_the_scatter_plot_draws_every_record_and_a_point_opens_it(bob):
     response = bob.goto(PLOT + "?x=parameter:n&y=duration&colour=parameter:tau_m")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     points = bob.locator("svg.plot g.points a")
-    assert points.count() == len(WITH_DURATION)
-    assert bob.locator("svg.plot g.points use[href='#shape-failed']").count() == len(FAILED)
+    expect(points).to_have_count(len(WITH_DURATION))
+    expect(bob.locator("svg.plot g.points use[href='#shape-failed']")).to_have_count(len(FAILED))
     expect(bob.get_by_text(f"{len(RUNS)} records.")).to_be_visible()
     expect(bob.get_by_text("1 of them has no number for x or y")).to_be_visible()
     screenshot(bob, "plot-scatter")
@@ -133,7 +133,7 @@ def test_the_plot_of_a_search_on_the_project_page(bob):
     bob.wait_for_url(re.compile(r"/plot/\?q="))
     expect(bob.get_by_text("Records matching parameter:n >= 400")).to_be_visible()
     expected = [run for run in WITH_DURATION if run["n"] >= 400]
-    assert bob.locator("svg.plot g.points a").count() == len(expected)
+    expect(bob.locator("svg.plot g.points a")).to_have_count(len(expected))
 
 
 def test_choosing_what_to_plot(bob):
@@ -143,7 +143,7 @@ def test_choosing_what_to_plot(bob):
     bob.get_by_label("Colour").select_option(label="Duration (s)")
     bob.get_by_role("button", name="Plot").click()
     bob.wait_for_url(re.compile(r"x=parameter%3Aseed"))
-    assert bob.locator("svg.plot g.points a").count() == len(RUNS)  # tau_m: all have one
+    expect(bob.locator("svg.plot g.points a")).to_have_count(len(RUNS))  # tau_m: all have one
     expect(bob.get_by_text("Colour: Duration (s)")).to_be_visible()
 
 
@@ -153,7 +153,7 @@ def test_the_parallel_coordinates_draw_a_line_per_record(bob):
     bob.goto(PLOT + "?view=parallel&" + axes)
     assert bob.get_by_role("link", name="Parallel coordinates").get_attribute("aria-current")
     lines = bob.locator("svg.plot g.lines a polyline")
-    assert lines.count() == len(WITH_DURATION)
+    expect(lines).to_have_count(len(WITH_DURATION))
     corners = lines.evaluate_all("lines => lines.map(line => line.getAttribute('points'))")
     assert all(len(points.split()) == 4 for points in corners)
     assert bob.get_by_role("checkbox", name="seed").is_checked()
@@ -181,4 +181,4 @@ def test_the_plot_page_fits_a_phone_and_labels_every_control(open_page):
         # The plot scrolls inside its frame; the page itself never sideways.
         assert page.evaluate("document.documentElement.scrollWidth") <= shared.PHONE["width"]
         assert page.evaluate(shared.UNLABELLED_CONTROLS) == []
-        assert page.locator("h1").count() == 1
+        expect(page.locator("h1")).to_have_count(1)

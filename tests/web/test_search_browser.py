@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.support.server import run_commands, start_server
@@ -143,7 +144,7 @@ def test_the_search_works_without_javascript(browser, site):
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(re.compile(r"q=seed"))
     assert labels(page) == ["20240506-110000"]
-    assert page.get_by_role("listbox").count() == 0
+    expect(page.get_by_role("listbox")).to_have_count(0)
     context.close()
 
 
@@ -177,7 +178,7 @@ def test_compare_shows_the_two_diffs_side_by_side(alice):
     assert row.locator("td").all_inner_texts() == ["1 changed line in model.py"] * 2
     assert "differs" in row.get_attribute("class")
     columns = alice.locator(".diff-column")
-    assert columns.count() == 2
+    expect(columns).to_have_count(2)
     first, second = (columns.nth(i).bounding_box() for i in range(2))
     assert second["x"] > first["x"] + first["width"] - 1 and second["y"] == first["y"]
     assert columns.nth(0).locator(".diff-added").inner_text() == "+tau = 20"
