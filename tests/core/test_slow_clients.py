@@ -2,7 +2,7 @@
 
 Before, 12 half-open connections made /health time out on a 2-worker server: each held one of
 its threads. Now 100 of them, and 20 clients trickling record bodies a byte a second, leave
-/health and record PUTs answering in well under a second.
+/health and record PUTs answering at once (well under a second on a quiet machine).
 """
 
 import base64
@@ -91,8 +91,10 @@ def test_idle_and_trickling_clients_do_not_stall_the_server(server):
             connection.close()
     assert [status for _, status in health] == [200] * 5
     assert [status for _, status in puts] == [201] * 5
+    # A stalled server answers when the slow clients are done, minutes later; 5 s leaves room for
+    # a loaded test machine (answers take well under a second on a quiet one).
     slowest = max(seconds for seconds, _ in health + puts)
-    assert slowest < 1.0, (health, puts)
+    assert slowest < 5.0, (health, puts)
 
 
 @pytest.mark.nodb
