@@ -8,6 +8,7 @@ import json
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.timezone import now
 
 from reprostore.lib.rows import first_instance
 from reprostore.records.models import Project, Record, RecordData, RecordParameter, RecordTag
@@ -73,6 +74,29 @@ def test_first_instance_reads_one_row_as_the_orm_would(cast):
     assert first_instance(Project, name="Nowhere") is None
     assert first_instance(Project, pk=cast.public.pk, public=True) == cast.public
     assert first_instance(Project, pk=cast.project.pk, public=True) is None
+
+
+def fields_of(instance) -> dict:
+    return {key: value for key, value in vars(instance).items() if key != "_state"}
+
+
+def test_first_instance_makes_the_instance_the_orm_makes(cast):
+    """Every field converted as the ORM converts it (datetimes, booleans, nulls, foreign keys),
+    and a saved instance of the right database."""
+    owner = type(cast.owner)._default_manager.get(pk=cast.owner.pk)
+    owner.last_login = owner.date_joined  # a second datetime, besides a null one elsewhere
+    owner.save()
+    record = Record.objects.create(project=cast.project, label="r", body="{}", timestamp=now())
+    for model, pk in (
+        (type(owner), owner.pk),
+        (Project, cast.project.pk),
+        (Project, cast.public.pk),
+        (Record, record.pk),
+    ):
+        expected = model._default_manager.get(pk=pk)
+        found = first_instance(model, pk=pk)
+        assert fields_of(found) == fields_of(expected), model
+        assert found._state.adding is False and found._state.db == expected._state.db
 
 
 def test_first_instance_locks_the_row_where_the_database_can(cast):

@@ -6,7 +6,7 @@ from django.db.models.functions import Substr
 
 from reprostore.accounts.access import Level
 from reprostore.lib.parameters import Kind, TypedParameter
-from reprostore.lib.rows import first_instance
+from reprostore.lib.rows import first_instance, first_row
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -61,8 +61,8 @@ def project_with_grant(name: str, user) -> Project | None:
     round trip (a record PUT made twelve)."""
     if not user.is_authenticated:
         return first_instance(Project, name=name)
-    projects = Project.objects.raw(project_with_grant_sql(connection.alias), [user.pk, name])
-    project = next(iter(projects), None)
+    sql = project_with_grant_sql(connection.alias)
+    project = first_row(Project, sql, [user.pk, name], extra=("grant_level",))
     if project is not None:
         project.read_with_grant_of = user.pk
     return project
