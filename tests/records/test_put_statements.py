@@ -67,6 +67,22 @@ def test_a_second_put_replaces_the_rows(client, cast):
     assert list(record.data_rows.values_list("role", "digest")) == [("input", "d1")]
 
 
+def test_a_finished_records_columns_come_from_its_frozen_document(client, cast):
+    put(client, "/records/Private/run-1/", json.dumps(DOCUMENT).encode(), cast.owner)
+    kept = Record.objects.get(project=cast.project, label="run-1")
+    changed = dict(DOCUMENT, timestamp="2030-01-01 00:00:00", duration=99.5, version="v9")
+    changed["outcome"] = "looked again"
+    response = put(client, "/records/Private/run-1/", json.dumps(changed).encode(), cast.owner)
+    assert response.status_code == 200, response.content
+    record = Record.objects.get(pk=kept.pk)
+    assert (record.timestamp, record.duration, record.version) == (
+        kept.timestamp,
+        kept.duration,
+        kept.version,
+    )
+    assert record.outcome == "looked again"
+
+
 def test_first_instance_reads_one_row_as_the_orm_would(cast):
     project = first_instance(Project, name="Private")
     assert project == cast.project

@@ -15,8 +15,7 @@ def first_instance(model, *, for_update: bool = False, **equal):
     0.15 ms, against 0.05 ms for this; a record PUT makes three such lookups (the remembered
     user, the project with the caller's grant, the record).
     """
-    connection = connections[model._default_manager.db]
-    sql = select_sql(model, tuple(equal), for_update, connection.alias)
+    sql = select_sql(model, tuple(equal), for_update, model._default_manager.db)
     return first_row(model, sql, list(equal.values()))
 
 

@@ -1,7 +1,7 @@
 import functools
 
 from django.conf import settings
-from django.db import connection, connections, models
+from django.db import connections, models
 from django.db.models.functions import Substr
 
 from reprostore.accounts.access import Level
@@ -61,7 +61,7 @@ def project_with_grant(name: str, user) -> Project | None:
     round trip (a record PUT made twelve)."""
     if not user.is_authenticated:
         return first_instance(Project, name=name)
-    sql = project_with_grant_sql(connection.alias)
+    sql = project_with_grant_sql(Project._default_manager.db)
     project = first_row(Project, sql, [user.pk, name], extra=("grant_level",))
     if project is not None:
         project.read_with_grant_of = user.pk

@@ -134,7 +134,8 @@ def do_save_record(user, project: Project, label: str, body: bytes) -> bool:
 
 def _save_record(user, project, label, document, sent: str) -> bool:
     # A first PUT inserts the record in one statement; one that finds it there updates it.
-    record = Record(project=project, label=label, body=sent, **documents.columns(document))
+    columns = documents.columns(document)
+    record = Record(project=project, label=label, body=sent, **columns)
     if insert_instance(record, unless_exists=("project", "label")):
         action = Revision.Action.CREATE
     else:
@@ -144,10 +145,10 @@ def _save_record(user, project, label, document, sent: str) -> bool:
         if record.final:
             action = Revision.Action.FROZEN_UPDATE
             document = documents.freeze(documents.load_stored(record.body), document)
-            stored = json.dumps(document)
+            stored, columns = json.dumps(document), documents.columns(document)
         else:
             action, stored = Revision.Action.UPDATE, sent
-        for field, value in documents.columns(document).items():
+        for field, value in columns.items():
             setattr(record, field, value)
         record.body = stored
         record.save()
